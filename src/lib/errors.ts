@@ -1,0 +1,74 @@
+/**
+ * One error type for kubeiam, with stable codes. Every protocol edge converts a KubeiamError to its
+ * own wire format (CLI exit code + message, HTTP status, STS XML, Kubernetes Status, ...).
+ * The catalogue below is mirrored in docs/errors.md; test/unit/lib/errors.test.ts keeps them in sync.
+ */
+
+export interface ErrorSpec {
+  /** Exit code of a CLI command that fails with this error (1 negative answer, 2 bad usage or input). */
+  readonly exit: 1 | 2 | 3;
+  /** HTTP status when the error reaches an HTTP edge without a more specific mapping. */
+  readonly http: number;
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  USAGE: { exit: 2, http: 400, summary: "The command line is wrong: unknown flag, missing argument or bad value." },
+  CONFIG_INVALID: { exit: 2, http: 500, summary: "kubeiam.yaml does not match the schema; names the file, field, expected and found." },
+  CONFIG_UNREADABLE: { exit: 2, http: 500, summary: "The config file cannot be read or is not YAML." },
+  STATE_DIR_UNUSABLE: { exit: 2, http: 500, summary: "The state directory cannot be created, read or written." },
+  STORE_OBJECT_INVALID: { exit: 2, http: 422, summary: "An object is malformed or fails its kind's schema." },
+  STORE_UNKNOWN_KIND: { exit: 2, http: 422, summary: "An object has a kind kubeiam does not know." },
+  STORE_NOT_FOUND: { exit: 1, http: 404, summary: "The requested object does not exist in the store." },
+  STORE_CONFLICT: { exit: 1, http: 409, summary: "The object changed since it was read (resourceVersion mismatch)." },
+  KEY_INVALID: { exit: 2, http: 500, summary: "A key or certificate file is unreadable, malformed or of the wrong type." },
+  TOKEN_SERVICE_ACCOUNT_NOT_FOUND: { exit: 2, http: 404, summary: "A token was requested for a service account not in the store." },
+  TOKEN_POD_NOT_FOUND: { exit: 2, http: 404, summary: "A bound token was requested for a pod not in the store." },
+  TOKEN_DURATION_INVALID: { exit: 2, http: 400, summary: "The requested token lifetime is below the minimum (10 minutes) or not a duration." },
+  TOKEN_AUDIENCE_INVALID: { exit: 2, http: 400, summary: "A requested audience is empty or malformed." },
+  LISTEN_FAILED: { exit: 2, http: 500, summary: "The HTTPS listener cannot bind (address in use, permission, bad address)." },
+  REQUEST_INVALID: { exit: 2, http: 400, summary: "An HTTP request body or parameter is malformed." },
+  REQUEST_TOO_LARGE: { exit: 2, http: 413, summary: "An HTTP request body exceeds the size limit." },
+  UNAUTHORIZED: { exit: 1, http: 401, summary: "An admin endpoint was called without the admin bearer token." },
+  NOT_FOUND: { exit: 1, http: 404, summary: "No such route or resource." },
+  SERVER_UNREACHABLE: { exit: 2, http: 502, summary: "A CLI command could not reach the kubeiam server given with --server." },
+  INTERNAL: { exit: 3, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class KubeiamError extends Error {
+  override readonly name = "KubeiamError";
+  readonly code: ErrorCode;
+  /** Structured context for logs and JSON output. Never put a secret here. */
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.context = context;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; context: Readonly<Record<string, unknown>> } {
+    return { code: this.code, message: this.message, context: this.context };
+  }
+}
+
+export function isKubeiamError(e: unknown): e is KubeiamError {
+  return e instanceof KubeiamError;
+}
+
+/** Wraps anything thrown into a KubeiamError, keeping kubeiam errors as they are. */
+export function asKubeiamError(e: unknown): KubeiamError {
+  if (e instanceof KubeiamError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new KubeiamError("INTERNAL", message, {}, { cause: e });
+}

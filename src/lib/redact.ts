@@ -1,0 +1,42 @@
+/**
+ * Redaction for logs and echoed input. Secrets never leave (ARCHITECTURE principle 6).
+ */
+import { timingSafeEqual, createHash } from "node:crypto";
+
+const SECRET_KEY = /(token|secret|password|authorization|session|signature|credential|private|key$|^key)/i;
+
+/** Deep-copies `value`, replacing every field whose name looks secret with "[REDACTED]". */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return "[…]";
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = SECRET_KEY.test(k) && (typeof v === "string" || typeof v === "object") ? "[REDACTED]" : redact(v, depth + 1);
+    }
+    return out;
+  }
+  if (typeof value === "string") return redactString(value);
+  return value;
+}
+
+const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+const IAM_TOKEN = /\bk8s-aws-v1\.[A-Za-z0-9_-]+/g;
+const BEARER = /\b(Bearer)\s+\S+/gi;
+
+/** Removes JWTs, IAM tokens and bearer values from free text. */
+export function redactString(s: string): string {
+  return s.replace(JWT, "[REDACTED-JWT]").replace(IAM_TOKEN, "k8s-aws-v1.[REDACTED]").replace(BEARER, "$1 [REDACTED]");
+}
+
+/** Constant-time string comparison (hashing first so lengths do not leak). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** A short, non-reversible fingerprint of a secret for logs ("sha256:ab12cd34"). */
+export function fingerprint(secret: string): string {
+  return "sha256:" + createHash("sha256").update(secret).digest("hex").slice(0, 12);
+}
