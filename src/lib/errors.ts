@@ -6,7 +6,7 @@
 
 export interface ErrorSpec {
   /** Exit code of a CLI command that fails with this error (1 negative answer, 2 bad usage or input). */
-  readonly exit: 1 | 2 | 3;
+  readonly exit: 1 | 2;
   /** HTTP status when the error reaches an HTTP edge without a more specific mapping. */
   readonly http: number;
   readonly summary: string;
@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { exit: 1, http: 401, summary: "An admin endpoint was called without the admin bearer token." },
   NOT_FOUND: { exit: 1, http: 404, summary: "No such route or resource." },
   SERVER_UNREACHABLE: { exit: 2, http: 502, summary: "A CLI command could not reach the kubeiam server given with --server." },
-  INTERNAL: { exit: 3, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
+  INTERNAL: { exit: 2, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,58 @@
+/** Options every state-reading command shares, and opening state offline. */
+import { Command, Option } from "commander";
+import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/resolve.js";
+import { systemClock, type Clock } from "../lib/clock.js";
+import { ObjectCache } from "../store/cache.js";
+import { DirectoryStore } from "../store/directory-store.js";
+import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
+import type { LoadProblem } from "../store/types.js";
+import { ensureStateDir } from "../server/app.js";
+
+export interface StateFlags {
+  config?: string;
+  stateDir?: string;
+  objects?: string;
+}
+
+/** Adds --config, --state-dir and --objects, so every command works offline on the server's folder. */
+export function withStateOptions(cmd: Command): Command {
+  return cmd
+    .option("--config <file>", "kubeiam.yaml to read (default ./kubeiam.yaml when present)")
+    .option("--state-dir <dir>", "state directory (default .kubeiam)")
+    .option("--objects <dir>", "object directory (default <state-dir>/objects)");
+}
+
+export function outputOption(formats = ["text", "json"]): Option {
+  return new Option("-o, --output <format>", `output format: ${formats.join("|")}`).default("text");
+}
+
+export function configFrom(flags: StateFlags & { listen?: string }): Config {
+  return loadConfig(flags.config, { stateDir: flags.stateDir, objects: flags.objects, listen: flags.listen });
+}
+
+export interface OfflineState {
+  config: Config;
+  cache: ObjectCache;
+  problems: LoadProblem[];
+  close(): Promise<void>;
+}
+
+/** Loads the object directory once (no watch) for a command that answers offline. */
+export async function openObjects(config: Config): Promise<OfflineState> {
+  await ensureStateDir(config.stateDir);
+  const store = new DirectoryStore(config.objectsDir, { watch: false });
+  const { problems } = await store.start();
+  const cache = new ObjectCache(store);
+  cache.start();
+  return { config, cache, problems, close: () => store.close() };
+}
+
+export async function openKeys(config: Config, clock: Clock = systemClock): Promise<KeyManager> {
+  await ensureStateDir(config.stateDir);
+  return KeyManager.open(new FileKeyPersistence(config.stateDir), { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock });
+}
+
+export function collect(value: string, prev: string[] = []): string[] {
+  return [...prev, value];
+}

@@ -1,0 +1,10 @@
+/**
+ * Command groups of the capabilities (policy, rbac, iam, sts, authn, admission, tenant, ...).
+ * Each capability exports a register function; they are listed here.
+ */
+import type { Command } from "commander";
+import type { CliIO } from "./io.js";
+
+export function registerExtensions(_program: Command, _io: CliIO): void {
+  // capabilities register here
+}

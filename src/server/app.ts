@@ -1,0 +1,118 @@
+/**
+ * Composition root: config → store → cache → keys → services → routes → one HTTPS listener.
+ * Capabilities register their routes here; nothing else wires dependencies.
+ */
+import { mkdir, access, constants } from "node:fs/promises";
+import type { Config } from "../config/resolve.js";
+import { KubeiamError } from "../lib/errors.js";
+import type { Clock } from "../lib/clock.js";
+import { createLogger, type Logger } from "../lib/logger.js";
+import { ObjectCache } from "../store/cache.js";
+import { DirectoryStore } from "../store/directory-store.js";
+import type { LoadProblem, ObjectStore } from "../store/types.js";
+import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
+import { ensureTls, type TlsMaterial } from "../keys/tls.js";
+import { ensureAdminToken } from "./admin-token.js";
+import { DecisionLog } from "./decision-log.js";
+import { listenHttps, type ListeningServer } from "./https-server.js";
+import { Metrics } from "./metrics.js";
+import { Router } from "./router.js";
+import { registerCoreRoutes } from "./routes/core.js";
+import { registerIssuerRoutes } from "./routes/issuer.js";
+
+export interface App {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: ObjectStore;
+  cache: ObjectCache;
+  keys: KeyManager;
+  tls: TlsMaterial;
+  decisions: DecisionLog;
+  metrics: Metrics;
+  router: Router;
+  adminToken: string;
+  loadProblems: LoadProblem[];
+  /** Set once listening. */
+  listener?: ListeningServer;
+  ready: boolean;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock: Clock;
+  logger?: Logger;
+  /** Use this store instead of the one the config names (tests, cluster mode). */
+  store?: ObjectStore;
+}
+
+export async function ensureStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new KubeiamError("STATE_DIR_UNUSABLE", `the state directory ${dir} cannot be created or is not readable and writable (${(e as NodeJS.ErrnoException).code ?? "error"}); pass another with --state-dir`, { dir });
+  }
+}
+
+/** Opens state and wires every service, without listening. */
+export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  await ensureStateDir(config.stateDir);
+  const store = opts.store ?? new DirectoryStore(config.objectsDir, { clock: opts.clock });
+  const loaded = await store.start();
+  for (const p of loaded.problems) logger.warn("object skipped", { ...p });
+  const cache = new ObjectCache(store);
+  const metrics = new Metrics();
+  cache.start((p) => logger.warn("object skipped", { ...p }));
+  metrics.objects.set(cache.count());
+  cache.onChange("*", () => metrics.objects.set(cache.count()));
+  const keys = await KeyManager.open(new FileKeyPersistence(config.stateDir), { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock: opts.clock });
+  keys.watch();
+  const tlsOpts: { certFile?: string; keyFile?: string; names: string[]; now: number } = { names: [...config.tls.names, config.listen.host, new URL(config.issuer.url).hostname.replace(/^\[|\]$/g, "")], now: opts.clock.now() };
+  if (config.tls.certFile) tlsOpts.certFile = config.tls.certFile;
+  if (config.tls.keyFile) tlsOpts.keyFile = config.tls.keyFile;
+  const tls = await ensureTls(config.stateDir, tlsOpts);
+  const adminToken = await ensureAdminToken(config.stateDir);
+  const decisions = new DecisionLog(config.decisionRingSize, opts.clock, logger);
+  const router = new Router();
+  const app: App = {
+    config,
+    clock: opts.clock,
+    logger,
+    store,
+    cache,
+    keys,
+    tls,
+    decisions,
+    metrics,
+    router,
+    adminToken,
+    loadProblems: loaded.problems,
+    ready: false,
+    close: async () => {
+      app.ready = false;
+      await app.listener?.close();
+      keys.close();
+      cache.stop();
+      await store.close();
+    },
+  };
+  decisions.follow((r) => metrics.decisions.inc({ kind: r.kind, allowed: String(r.allowed) }));
+  registerCoreRoutes(app);
+  registerIssuerRoutes(app);
+  return app;
+}
+
+/** Builds the app and starts the listener; ready once the store is loaded and keys exist. */
+export async function startApp(config: Config, opts: AppOptions): Promise<App> {
+  const app = await buildApp(config, opts);
+  try {
+    app.listener = await listenHttps({ host: config.listen.host, port: config.listen.port, cert: app.tls.cert, key: app.tls.key, router: app.router, logger: app.logger, metrics: app.metrics });
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  app.ready = true;
+  return app;
+}

@@ -1,0 +1,99 @@
+/**
+ * The one HTTPS listener: dispatches to the router, counts, times, and maps failures to replies.
+ */
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeiamError } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { DEFAULT_BODY_LIMIT, readBody, sendError, sendJson, type HttpRequest } from "./http.js";
+import type { Metrics } from "./metrics.js";
+import type { Router } from "./router.js";
+
+export interface ListeningServer {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface HttpsOptions {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  router: Router;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
+  const server = createServer({ cert: o.cert, key: o.key, keepAlive: true }, (req, res) => {
+    void dispatch(o, req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      const why = e.code === "EADDRINUSE" ? "the address is already in use (is another kubeiam running? choose another with --listen)" : e.code === "EACCES" ? "permission denied (ports below 1024 need privileges; choose another with --listen)" : e.code === "EADDRNOTAVAIL" ? "the address is not on this machine" : e.message;
+      reject(new KubeiamError("LISTEN_FAILED", `cannot listen on ${o.host}:${o.port}: ${why}`, { host: o.host, port: o.port }));
+    };
+    server.once("error", onError);
+    server.listen(o.port, o.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  server.on("error", (e) => o.logger.error("server error", { error: e.message }));
+  server.on("tlsClientError", (e) => o.logger.debug("tls client error", { error: e.message }));
+  const port = (server.address() as AddressInfo).port;
+  const host = o.host.includes(":") ? `[${o.host}]` : o.host === "0.0.0.0" ? "127.0.0.1" : o.host;
+  return {
+    server,
+    url: `https://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests in flight get a short grace period, then connections are cut.
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      }),
+  };
+}
+
+async function dispatch(o: HttpsOptions, raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  const start = process.hrtime.bigint();
+  const url = raw.url ?? "/";
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? "" : url.slice(q + 1);
+  const method = raw.method ?? "GET";
+  const route = o.router.match(method, path);
+  let routeName = "unmatched";
+  try {
+    if (route === undefined) {
+      sendJson(res, 404, { code: "NOT_FOUND", message: `no route for ${method} ${path}` });
+      return;
+    }
+    if (route === "method-not-allowed") {
+      sendJson(res, 405, { code: "REQUEST_INVALID", message: `method ${method} is not allowed on ${path}` });
+      return;
+    }
+    routeName = route.name;
+    const body = method === "GET" || method === "HEAD" ? EMPTY : await readBody(raw, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+    const req: HttpRequest = { method, path, rawQuery, query: new URLSearchParams(rawQuery), headers: raw.headers, body, raw };
+    await route.handler(req, res);
+  } catch (e) {
+    if (!(e instanceof KubeiamError) || e.code === "INTERNAL") {
+      o.logger.error("request failed", { route: routeName, error: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
+    }
+    sendError(res, e);
+  } finally {
+    o.metrics.requests.inc({ route: routeName, code: String(res.statusCode) });
+    o.metrics.duration.observe({ route: routeName }, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+}
