@@ -11,7 +11,8 @@ export function registerConfig(program: Command, io: CliIO): void {
     .action((flags: StateFlags & { listen?: string; output: string }) => {
       const format = parseOutputFormat(flags.output);
       const c = configFrom(flags);
-      const { raw: _raw, ...resolved } = c;
+      const resolved: Partial<typeof c> = { ...c };
+      delete resolved.raw;
       printResult(io, format, resolved, (v) => `${v.file ?? "(no config file: defaults)"} is valid\n` + JSON.stringify(v, null, 2));
     });
 }

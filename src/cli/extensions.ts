@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { CliIO } from "./io.js";
 
-export function registerExtensions(_program: Command, _io: CliIO): void {
-  // capabilities register here
+export function registerExtensions(program: Command, io: CliIO): void {
+  const registrations: ((p: Command, o: CliIO) => void)[] = [];
+  for (const r of registrations) r(program, io);
 }

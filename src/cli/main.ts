@@ -41,7 +41,7 @@ export function buildProgram(io: CliIO): Command {
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync(argv as string[], { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (e) {
     if (e instanceof CliExit) return e.exitCode;

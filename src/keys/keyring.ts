@@ -3,7 +3,7 @@
  * One key is active (signs); keys rotated out keep verifying until their retention window ends,
  * which is longer than the longest token lifetime.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, type JsonWebKey } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { KubeiamError } from "../lib/errors.js";
 import { kidFromPublicKey } from "./kid.js";
 
@@ -99,7 +99,7 @@ export interface Jwk {
 
 /** A JWK in the field order kube-apiserver serves: use, kty, kid, alg, then key material. */
 export function toJwk(k: LoadedKey): Jwk {
-  const j = k.publicKey.export({ format: "jwk" }) as JsonWebKey;
+  const j = k.publicKey.export({ format: "jwk" });
   const base = { use: "sig" as const, kty: j.kty ?? "", kid: k.kid, alg: k.alg };
   return j.kty === "RSA" ? { ...base, n: j.n ?? "", e: j.e ?? "" } : { ...base, crv: j.crv ?? "", x: j.x ?? "", y: j.y ?? "" };
 }

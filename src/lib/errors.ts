@@ -32,6 +32,9 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { exit: 1, http: 401, summary: "An admin endpoint was called without the admin bearer token." },
   NOT_FOUND: { exit: 1, http: 404, summary: "No such route or resource." },
   SERVER_UNREACHABLE: { exit: 2, http: 502, summary: "A CLI command could not reach the kubeiam server given with --server." },
+  PSA_POLICY_INVALID: { exit: 2, http: 400, summary: "A Pod Security level or version is not valid (levels privileged|baseline|restricted; versions latest or v1.N)." },
+  POD_OBJECT_INVALID: { exit: 2, http: 422, summary: "An object given to Pod Security evaluation is not a Pod or workload kind, or a field its checks read has the wrong type; names the field." },
+  INPUT_INVALID: { exit: 2, http: 400, summary: "An input file cannot be read, is not YAML/JSON, or is too large; names the file (and document)." },
   INTERNAL: { exit: 2, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -40,7 +40,7 @@ export class ObjectCache {
     const obj = ev.object;
     const k = keyString(keyOf(obj));
     let m = this.byKind.get(obj.kind);
-    if (!m) this.byKind.set(obj.kind, (m = new Map()));
+    if (!m) this.byKind.set(obj.kind, (m = new Map<string, KubeObject>()));
     if (ev.type === "DELETED") m.delete(k);
     else m.set(k, obj);
     this.version++;

@@ -68,7 +68,7 @@ export function parseObjectFile(text: string, source: string): { objects: KubeOb
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return; // empty document
-    const pos = lc.linePos(doc.range[0]);
+    const pos = lc.linePos(doc.contents?.range?.[0] ?? doc.range[0]);
     const checked = checkObject(value);
     if (!checked.ok) {
       problems.push({ source, line: pos.line, col: pos.col, document: i, message: checked.problems.join("; ") });
@@ -217,7 +217,7 @@ export class DirectoryStore implements ObjectStore {
     try {
       this.watcher = fsWatch(this.dir, { recursive: true }, (_type, name) => {
         if (!name) return;
-        const full = join(this.dir, name.toString());
+        const full = join(this.dir, name);
         if (!isObjectFile(basename(full))) {
           // a folder may have been removed or renamed: re-check every file we hold below it
           for (const f of this.files.keys()) if (f.startsWith(full + "/")) this.schedule(f);
