@@ -11,8 +11,8 @@ export function registerCoreRoutes(app: App): void {
     if (app.ready) sendText(res, 200, "ok");
     else sendText(res, 503, "not ready: " + (app.listener ? "shutting down" : "starting"));
   });
-  r.add("GET", "/metrics", async (_req, res) => {
-    sendText(res, 200, await app.metrics.registry.metrics(), app.metrics.registry.contentType);
+  r.add("GET", "/metrics", (_req, res) => {
+    sendText(res, 200, app.metrics.registry.metrics(), app.metrics.registry.contentType);
   });
   r.add("GET", "/decisions", (req, res) => {
     requireAdmin(req.headers, app.adminToken);

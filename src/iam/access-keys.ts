@@ -1,0 +1,106 @@
+/**
+ * Long-term access keys (AKIA…) with their secrets: kept out of the object store, in a 0600 file
+ * of the state dir (a Secret in cluster mode), and reloaded when another process changes it.
+ */
+import { watch as fsWatch, type FSWatcher } from "node:fs";
+import { readFile, mkdir, chmod } from "node:fs/promises";
+import { join } from "node:path";
+import { KubeiamError } from "../lib/errors.js";
+import { atomicWrite } from "../store/directory-store.js";
+import { newAccessKeyId, newSecretAccessKey } from "./ids.js";
+
+export interface StoredAccessKey {
+  accessKeyId: string;
+  /** Secret: never logged or echoed except to the user who creates it. */
+  secretAccessKey: string;
+  userName: string;
+  status: "Active" | "Inactive";
+  createDate: string;
+}
+
+interface FileData {
+  version: 1;
+  keys: StoredAccessKey[];
+}
+
+export class AccessKeyStore {
+  private keys = new Map<string, StoredAccessKey>();
+  private watcher: FSWatcher | undefined;
+  readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = join(stateDir, "iam", "access-keys.json");
+  }
+
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+      await chmod(this.file, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+        this.keys = new Map();
+        return;
+      }
+      throw new KubeiamError("STATE_DIR_UNUSABLE", `cannot read ${this.file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    let d: FileData;
+    try {
+      d = JSON.parse(text) as FileData;
+      if (d.version !== 1 || !Array.isArray(d.keys)) throw new Error("shape");
+    } catch {
+      throw new KubeiamError("KEY_INVALID", `${this.file}: not a kubeiam access key file; restore it from a backup`);
+    }
+    this.keys = new Map(d.keys.map((k) => [k.accessKeyId, k]));
+  }
+
+  watch(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = fsWatch(join(this.file, ".."), () => void this.load().catch(() => undefined));
+      this.watcher.on("error", () => undefined);
+    } catch {
+      this.watcher = undefined;
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  get(accessKeyId: string): StoredAccessKey | undefined {
+    return this.keys.get(accessKeyId);
+  }
+
+  forUser(userName: string): StoredAccessKey[] {
+    return [...this.keys.values()].filter((k) => k.userName === userName);
+  }
+
+  async create(userName: string, now: number): Promise<StoredAccessKey> {
+    await this.load();
+    const key: StoredAccessKey = { accessKeyId: newAccessKeyId("AKIA"), secretAccessKey: newSecretAccessKey(), userName, status: "Active", createDate: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
+    this.keys.set(key.accessKeyId, key);
+    await this.save();
+    return key;
+  }
+
+  async remove(accessKeyId: string): Promise<boolean> {
+    await this.load();
+    const had = this.keys.delete(accessKeyId);
+    if (had) await this.save();
+    return had;
+  }
+
+  async removeUser(userName: string): Promise<void> {
+    await this.load();
+    for (const k of this.forUser(userName)) this.keys.delete(k.accessKeyId);
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await mkdir(join(this.file, ".."), { recursive: true, mode: 0o700 });
+    const data: FileData = { version: 1, keys: [...this.keys.values()] };
+    await atomicWrite(this.file, JSON.stringify(data, null, 2), 0o600);
+  }
+}
