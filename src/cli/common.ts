@@ -1,5 +1,6 @@
 /** Options every state-reading command shares, and opening state offline. */
 import { Command, Option } from "commander";
+import "../kinds-setup.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/resolve.js";
 import { systemClock, type Clock } from "../lib/clock.js";

@@ -4,8 +4,10 @@
  */
 import type { Command } from "commander";
 import type { CliIO } from "./io.js";
+import { registerPolicyCommands } from "./policy.js";
+import { registerIamCommands } from "./iam.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands];
   for (const r of registrations) r(program, io);
 }

@@ -19,6 +19,8 @@ export function buildProgram(io: CliIO): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
+    // root options (-V/--version) count only before the subcommand, so `policy check --version v1.30` works
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
   registerUp(program, io);
   registerKeys(program, io);

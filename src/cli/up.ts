@@ -5,6 +5,7 @@ import { startApp } from "../server/app.js";
 import { systemClock } from "../lib/clock.js";
 import { configFrom, outputOption, withStateOptions, type StateFlags } from "./common.js";
 import { parseOutputFormat, type CliIO } from "./io.js";
+import { awsEnv } from "./iam.js";
 
 export function registerUp(program: Command, io: CliIO): void {
   withStateOptions(program.command("up").description("start the kubeiam server (embedded mode by default)"))
@@ -25,6 +26,7 @@ export function registerUp(program: Command, io: CliIO): void {
         objects: app.cache.count(),
         skipped: app.loadProblems.length,
         adminTokenFile: `${config.stateDir}/admin-token`,
+        aws: awsEnv(app.adminAccessKey, config.region, app.listener!.url, app.tls.caPath),
       };
       if (format === "json") io.out(JSON.stringify(info));
       else {
@@ -41,6 +43,10 @@ export function registerUp(program: Command, io: CliIO): void {
             `  curl --cacert ${ca} ${info.url}/.well-known/openid-configuration`,
             `  kubeiam token create --namespace default --service-account demo   # after adding the ServiceAccount to ${rel(config.objectsDir)}`,
             `  export SSL_CERT_FILE=${ca}   # or NODE_EXTRA_CA_CERTS / AWS_CA_BUNDLE for clients that should trust it`,
+            ``,
+            `The aws CLI and SDKs (admin user, AdministratorAccess; also: kubeiam iam admin-credentials):`,
+            ...Object.entries(info.aws).map(([k, v]) => `  export ${k}=${v}`),
+            `  aws sts get-caller-identity`,
             ``,
             `Stop with Ctrl-C (SIGINT) or SIGTERM.`,
           ].join("\n"),

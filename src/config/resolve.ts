@@ -21,6 +21,7 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
   decisionRingSize: number;
   explainDenials: boolean;
+  sts: { webIdentityCaFile: string | undefined; webIdentitySkewSeconds: number; jwksTimeoutMs: number };
 }
 
 export interface Overrides {
@@ -97,5 +98,10 @@ export function resolveConfig(raw: ConfigFile, file: string | undefined, o: Over
     logLevel: raw.log?.level ?? "info",
     decisionRingSize: raw.decisions?.ringSize ?? DEFAULTS.decisionRingSize,
     explainDenials: raw.explainDenials ?? mode === "embedded",
+    sts: {
+      webIdentityCaFile: raw.sts?.webIdentityCaFile ? abs(raw.sts.webIdentityCaFile, fileBase) : undefined,
+      webIdentitySkewSeconds: raw.sts?.webIdentitySkewSeconds ?? 60,
+      jwksTimeoutMs: raw.sts?.jwksTimeoutMs ?? 5000,
+    },
   };
 }

@@ -47,6 +47,16 @@ export const configSchema = z
       .optional(),
     log: z.strictObject({ level: z.enum(["debug", "info", "warn", "error"]).optional() }).optional(),
     decisions: z.strictObject({ ringSize: z.int().min(1).max(1_000_000).optional() }).optional(),
+    sts: z
+      .strictObject({
+        /** PEM CA bundle trusted (instead of the system roots) when fetching JWKS of non-kubeiam issuers. */
+        webIdentityCaFile: z.string().min(1).optional(),
+        /** Clock skew allowed for exp/nbf/iat of web-identity tokens, seconds (default 60). */
+        webIdentitySkewSeconds: z.int().min(0).max(600).optional(),
+        /** JWKS fetch timeout, ms (default 5000). */
+        jwksTimeoutMs: z.int().min(100).max(60_000).optional(),
+      })
+      .optional(),
     /** Put the reason trail of a denial in an extra response header (default on in embedded mode). */
     explainDenials: z.boolean().optional(),
   });

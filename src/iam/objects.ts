@@ -141,7 +141,7 @@ export function validateOidcProvider(obj: KubeObject): string[] {
   if (!isObj(s)) return ["spec: expected a mapping"];
   const p: string[] = [];
   const url = str(s.url);
-  if (!url || !/^https:\/\/[^/?#:]+(\/[^?#]*)?$/i.test(url)) p.push("spec.url: expected an https URL without port, query or fragment (the issuer)");
+  if (!url || !/^https:\/\/[^/?#:]+(:\d{1,5})?(\/[^?#]*)?$/i.test(url)) p.push("spec.url: expected an https URL without query or fragment (the issuer)");
   const ids = s.clientIDList;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || ids.some((x) => typeof x !== "string" || x.length === 0 || x.length > 255)) {
     p.push("spec.clientIDList: expected 1-100 client IDs (audiences), each 1-255 characters");

@@ -19,6 +19,14 @@ import { Metrics } from "./metrics.js";
 import { Router } from "./router.js";
 import { registerCoreRoutes } from "./routes/core.js";
 import { registerIssuerRoutes } from "./routes/issuer.js";
+import { registerAwsRoutes } from "./routes/aws.js";
+import "../kinds-setup.js";
+import { AccessKeyStore } from "../iam/access-keys.js";
+import { ensureAdminUser } from "../iam/bootstrap.js";
+import { createPolicyPort } from "../iam/policy-port.js";
+import { AwsService } from "../sts/service.js";
+import { createKeyResolver } from "../sts/key-resolver.js";
+import type { StoredAccessKey } from "../iam/access-keys.js";
 
 export interface App {
   config: Config;
@@ -32,6 +40,9 @@ export interface App {
   metrics: Metrics;
   router: Router;
   adminToken: string;
+  accessKeys: AccessKeyStore;
+  adminAccessKey: StoredAccessKey;
+  aws: AwsService;
   loadProblems: LoadProblem[];
   /** Set once listening. */
   listener?: ListeningServer;
@@ -76,6 +87,21 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const adminToken = await ensureAdminToken(config.stateDir);
   const decisions = new DecisionLog(config.decisionRingSize, opts.clock, logger);
   const router = new Router();
+  const accessKeys = new AccessKeyStore(config.stateDir);
+  const adminAccessKey = await ensureAdminUser({ store, cache, accessKeys, account: config.account, now: opts.clock.now() });
+  accessKeys.watch();
+  const aws = new AwsService({
+    account: config.account,
+    region: config.region,
+    partition: "aws",
+    cache,
+    store,
+    accessKeys,
+    policy: createPolicyPort(),
+    resolveKey: createKeyResolver({ issuerUrl: config.issuer.url, keys, clock: opts.clock, caFile: config.sts.webIdentityCaFile, timeoutMs: config.sts.jwksTimeoutMs }),
+    sealing: () => keys.sealingKeys(),
+    now: () => opts.clock.now(),
+  });
   const app: App = {
     config,
     clock: opts.clock,
@@ -88,12 +114,16 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
     router,
     adminToken,
+    accessKeys,
+    adminAccessKey,
+    aws,
     loadProblems: loaded.problems,
     ready: false,
     close: async () => {
       app.ready = false;
       await app.listener?.close();
       keys.close();
+      accessKeys.close();
       cache.stop();
       await store.close();
     },
@@ -101,6 +131,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   decisions.follow((r) => metrics.decisions.inc({ kind: r.kind, allowed: String(r.allowed) }));
   registerCoreRoutes(app);
   registerIssuerRoutes(app);
+  registerAwsRoutes(app, aws);
   return app;
 }
 

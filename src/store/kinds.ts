@@ -24,7 +24,7 @@ const specRequired = (obj: KubeObject): string[] =>
 const k = (apiVersions: string[], namespaced: boolean, validate?: (o: KubeObject) => string[]): KindInfo =>
   validate ? { apiVersions, namespaced, validate } : { apiVersions, namespaced };
 
-export const KINDS: Readonly<Record<string, KindInfo>> = {
+const KIND_TABLE: Record<string, KindInfo> = {
   Namespace: k(["v1"], false),
   ServiceAccount: k(["v1"], true),
   Pod: k(["v1"], true, requireObject("spec")),
@@ -58,6 +58,19 @@ export const KINDS: Readonly<Record<string, KindInfo>> = {
   AccessEntry: k([KUBEIAM_API_VERSION], false, specRequired),
   Tenant: k([KUBEIAM_API_VERSION], false, specRequired),
 };
+
+export const KINDS: Readonly<Record<string, KindInfo>> = KIND_TABLE;
+
+/**
+ * Lets a capability add the validation of a kind it owns (called once by the composition root,
+ * src/kinds-setup.ts), so the store does not import capabilities.
+ */
+export function extendKindValidation(kind: string, validate: (obj: KubeObject) => string[]): void {
+  const info = KIND_TABLE[kind];
+  if (!info) throw new Error(`extendKindValidation: unknown kind ${kind}`);
+  const base = info.validate;
+  KIND_TABLE[kind] = { ...info, validate: (o) => [...(base?.(o) ?? []), ...validate(o)] };
+}
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
