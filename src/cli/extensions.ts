@@ -6,8 +6,9 @@ import type { Command } from "commander";
 import type { CliIO } from "./io.js";
 import { registerPolicyCommands } from "./policy.js";
 import { registerIamCommands } from "./iam.js";
+import { registerWebhookCommands } from "./webhook.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands];
   for (const r of registrations) r(program, io);
 }

@@ -3,6 +3,7 @@
  * Capability issues extend this schema with their own sections.
  */
 import { z } from "zod";
+import { authenticationConfigSchema } from "../authn/config.js";
 
 const hostPort = z
   .string()
@@ -57,6 +58,8 @@ export const configSchema = z
         jwksTimeoutMs: z.int().min(100).max(60_000).optional(),
       })
       .optional(),
+    /** Token authentication: order of authenticators, cache, OIDC issuers, service accounts, IAM tokens (docs/authn.md). */
+    authentication: authenticationConfigSchema.optional(),
     /** Put the reason trail of a denial in an extra response header (default on in embedded mode). */
     explainDenials: z.boolean().optional(),
   });

@@ -20,6 +20,8 @@ import { Router } from "./router.js";
 import { registerCoreRoutes } from "./routes/core.js";
 import { registerIssuerRoutes } from "./routes/issuer.js";
 import { registerAwsRoutes } from "./routes/aws.js";
+import { registerAuthnRoutes } from "./routes/authn.js";
+import { setupAuthentication, type AuthnSetup } from "./authn-setup.js";
 import "../kinds-setup.js";
 import { AccessKeyStore } from "../iam/access-keys.js";
 import { ensureAdminUser } from "../iam/bootstrap.js";
@@ -43,6 +45,7 @@ export interface App {
   accessKeys: AccessKeyStore;
   adminAccessKey: StoredAccessKey;
   aws: AwsService;
+  authn: AuthnSetup;
   loadProblems: LoadProblem[];
   /** Set once listening. */
   listener?: ListeningServer;
@@ -102,6 +105,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     sealing: () => keys.sealingKeys(),
     now: () => opts.clock.now(),
   });
+  const authn = await setupAuthentication({ config, cache, keys, aws, clock: opts.clock });
   const app: App = {
     config,
     clock: opts.clock,
@@ -117,6 +121,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     accessKeys,
     adminAccessKey,
     aws,
+    authn,
     loadProblems: loaded.problems,
     ready: false,
     close: async () => {
@@ -124,6 +129,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       await app.listener?.close();
       keys.close();
       accessKeys.close();
+      await authn.close();
       cache.stop();
       await store.close();
     },
@@ -132,6 +138,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   registerCoreRoutes(app);
   registerIssuerRoutes(app);
   registerAwsRoutes(app, aws);
+  registerAuthnRoutes(app, authn.chain);
   return app;
 }
 

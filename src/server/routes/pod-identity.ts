@@ -35,7 +35,9 @@ export function registerPodIdentityRoutes(app: App, opts: PodIdentityRouteOption
     POD_IDENTITY_PATH,
     async (req, res) => {
       if (req.headers["content-type"] !== "application/json") {
-        sendText(res, 415, BAD_CONTENT_TYPE, "text/plain; charset=utf-8", { "x-content-type-options": "nosniff" });
+        sendText(res, 415, BAD_CONTENT_TYPE, "text/plain; charset=utf-8", {
+          "x-content-type-options": "nosniff",
+        });
         return;
       }
       // A malformed body throws REQUEST_INVALID / REQUEST_TOO_LARGE: HTTP 400 / 413 with the reason.
