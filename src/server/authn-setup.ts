@@ -20,7 +20,6 @@ import { combinedKeySource, keyRingKeySource, publicKeysFromPem, staticKeySource
 import { RemoteJwks } from "../authn/jwks-cache.js";
 import { createOidcAuthenticator, type OidcChain } from "../authn/oidc/authenticate-oidc.js";
 import { iamTokenAuthenticator, type StsReplayer } from "../authn/iam-token/authenticator.js";
-import type { Partition } from "../authn/iam-token/sts-hosts.js";
 import { STS_MAX_BODY_BYTES, STS_TIMEOUT_MS, type StsReply } from "../authn/iam-token/sts-response.js";
 import { parseAwsAuthConfigMap, type AwsAuthMappings } from "../authn/mapping/aws-auth.js";
 import { parseAccessEntry, type AccessEntry } from "../authn/mapping/access-entry.js";
@@ -112,7 +111,7 @@ export async function setupAuthentication(o: { config: Config; cache: ObjectCach
   const extraHosts = iamCfg.sts === "self" ? [`${o.config.listen.host}:${o.config.listen.port}`, `localhost:${o.config.listen.port}`, new URL(o.config.issuer.url).host] : [];
   const iam: Authenticator = iamTokenAuthenticator({
     clusterID: iamCfg.clusterID,
-    partition: iamCfg.partition as Partition | undefined,
+    partition: iamCfg.partition,
     extraHosts,
     replay: iamCfg.sts === "self" ? selfReplayer(o.aws) : networkReplayer(),
     mappings: mappingSources(o.cache),

@@ -19,7 +19,7 @@ export interface TestServer {
   agent: Agent;
   fetch(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }>;
   /** A fetch implementation trusting the test CA, for real clients (openid-client, jose). */
-  trustedFetch: typeof fetch;
+  trustedFetch: (url: string | URL, options?: object) => Promise<Response>;
   admin: Record<string, string>;
 }
 
@@ -55,7 +55,7 @@ export async function startTestServer(
     trustedFetch,
     admin: { authorization: `Bearer ${app.adminToken}` },
     fetch: async (path, init = {}) => {
-      const r = await undiciFetch(url + path, { method: init.method ?? "GET", headers: init.headers, body: init.body, dispatcher: agent });
+      const r = await undiciFetch(url + path, { method: init.method ?? "GET", dispatcher: agent, ...(init.headers ? { headers: init.headers } : {}), ...(init.body !== undefined ? { body: init.body } : {}) });
       const text = await r.text();
       return { status: r.status, headers: r.headers as unknown as Headers, text, json: () => JSON.parse(text) as unknown };
     },

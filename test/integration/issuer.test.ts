@@ -105,7 +105,7 @@ test("health, readiness, metrics, unknown routes and the admin-only decision log
   assert.equal((await s.fetch("/readyz")).status, 200);
   const m = await s.fetch("/metrics");
   assert.match(m.text, /kubeiam_http_requests_total\{route="\/readyz",code="200"\} 1/);
-  assert.match(m.text, /kubeiam_store_objects 0/);
+  assert.match(m.text, /kubeiam_store_objects 1\n/, "the admin IAMUser created on first start");
   const nf = await s.fetch("/nope");
   assert.equal(nf.status, 404);
   assert.equal((nf.json() as { code: string }).code, "NOT_FOUND");

@@ -14,7 +14,7 @@ import { ADMISSION_REVIEW_BODY_LIMIT, admissionResponse, allowResponse, parseAdm
 import { CacheTenancyView } from "../../admission/tenancy/cache-view.js";
 import { tenancyRequest, type TenancyRequest } from "../../admission/tenancy/lib/request.js";
 import { mutateTenancyRequest, type PodIdentityStep } from "../../admission/tenancy/mutate-request.js";
-import { validateTenancyRequest } from "../../admission/tenancy/validate-request.js";
+import { BAD_OBJECT_CODES, validateTenancyRequest } from "../../admission/tenancy/validate-request.js";
 import { isRecord } from "../../tenancy/lib/values.js";
 import type { KubeObject } from "../../store/types.js";
 import type { App } from "../app.js";
@@ -32,8 +32,6 @@ export interface TenancyRouteOptions {
   readonly mcsReservationMs?: number;
 }
 
-/** Object errors answered in the review as 400 BadRequest (the request's uid is known). */
-const BAD_OBJECT_CODES = new Set(["REQUEST_INVALID", "ADMISSION_OBJECT_INVALID", "POD_OBJECT_INVALID", "PSA_POLICY_INVALID"]);
 
 function checkContentType(req: HttpRequest): void {
   const ct = req.headers["content-type"] ?? "";
@@ -93,19 +91,12 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
       const p = prepare("TenancyValidate", httpReq, res);
       if (!p) return;
       const { review, req } = p;
-      let answer;
-      try {
-        const r = validateTenancyRequest(req, view);
-        const v = r.verdict;
-        answer = v.allowed
-          ? allowResponse(review, { warnings: v.warnings, auditAnnotations: v.auditAnnotations })
-          : admissionResponse(review, false, { status: { status: "Failure", ...v.status }, auditAnnotations: v.auditAnnotations });
-        record("TenancyValidate", req, v.allowed, r.summary, r.reasons);
-      } catch (e) {
-        if (!isKubeiamError(e) || !BAD_OBJECT_CODES.has(e.code)) throw e;
-        record("TenancyValidate", req, false, e.message, [{ check: "admission.object", ok: false, message: e.message, ...(typeof e.context.field === "string" ? { source: e.context.field } : {}) }]);
-        answer = badRequest(review, e);
-      }
+      const r = validateTenancyRequest(req, view);
+      const v = r.verdict;
+      const answer = v.allowed
+        ? allowResponse(review, { warnings: v.warnings, auditAnnotations: v.auditAnnotations })
+        : admissionResponse(review, false, { status: { status: "Failure", ...v.status }, auditAnnotations: v.auditAnnotations });
+      record("TenancyValidate", req, v.allowed, r.summary, r.reasons);
       sendJson(res, 200, JSON.stringify(answer));
     },
     { name: "admission-validate", bodyLimit: ADMISSION_REVIEW_BODY_LIMIT },
