@@ -21,6 +21,9 @@ import { registerCoreRoutes } from "./routes/core.js";
 import { registerIssuerRoutes } from "./routes/issuer.js";
 import { registerAwsRoutes } from "./routes/aws.js";
 import { registerAuthnRoutes } from "./routes/authn.js";
+import { registerAuthzRoutes } from "./routes/authz.js";
+import { buildRbacIndex } from "./rbac-setup.js";
+import type { RbacIndex } from "../rbac/rbac-index.js";
 import { setupAuthentication, type AuthnSetup } from "./authn-setup.js";
 import "../kinds-setup.js";
 import { AccessKeyStore } from "../iam/access-keys.js";
@@ -46,6 +49,7 @@ export interface App {
   adminAccessKey: StoredAccessKey;
   aws: AwsService;
   authn: AuthnSetup;
+  rbac: RbacIndex;
   loadProblems: LoadProblem[];
   /** Set once listening. */
   listener?: ListeningServer;
@@ -105,6 +109,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     sealing: () => keys.sealingKeys(),
     now: () => opts.clock.now(),
   });
+  const rbac = buildRbacIndex(cache, { bootstrap: config.mode === "embedded" });
   const authn = await setupAuthentication({ config, cache, keys, aws, clock: opts.clock });
   const app: App = {
     config,
@@ -122,6 +127,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     adminAccessKey,
     aws,
     authn,
+    rbac: rbac.index,
     loadProblems: loaded.problems,
     ready: false,
     close: async () => {
@@ -130,6 +136,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       keys.close();
       accessKeys.close();
       await authn.close();
+      rbac.stop();
       cache.stop();
       await store.close();
     },
@@ -139,6 +146,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   registerIssuerRoutes(app);
   registerAwsRoutes(app, aws);
   registerAuthnRoutes(app, authn.chain);
+  registerAuthzRoutes(app, rbac.index);
   return app;
 }
 

@@ -1,0 +1,43 @@
+/** `POST /authorize`: the SubjectAccessReview webhook (kube-apiserver --authorization-webhook-config-file). */
+import type { App } from "../app.js";
+import type { RbacIndex } from "../../rbac/rbac-index.js";
+import { authorize } from "../../rbac/authorize.js";
+import { parseSubjectAccessReview, renderSubjectAccessReviewResponse, subjectAccessReviewStatus } from "../../rbac/subject-access-review.js";
+import { KubeiamError } from "../../lib/errors.js";
+import { sendJson } from "../http.js";
+
+export function describeRequest(a: ReturnType<typeof parseSubjectAccessReview>["attributes"]): string {
+  if ("path" in a) return `${a.verb} ${a.path}`;
+  const r = a as { verb: string; group?: string; resource?: string; subresource?: string; name?: string; namespace?: string };
+  const res = `${r.resource ?? ""}${r.subresource ? "/" + r.subresource : ""}${r.group ? "." + r.group : ""}`;
+  return `${r.verb} ${res}${r.name ? "/" + r.name : ""}${r.namespace ? ` in ${r.namespace}` : " (cluster scope)"}`;
+}
+
+export function registerAuthzRoutes(app: App, index: RbacIndex): void {
+  app.router.add(
+    "POST",
+    "/authorize",
+    (req, res) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body.toString("utf8"));
+      } catch {
+        throw new KubeiamError("REQUEST_INVALID", "invalid SubjectAccessReview: the body is not valid JSON");
+      }
+      const sar = parseSubjectAccessReview(body, { allowUnknownFields: true });
+      const result = authorize(index, sar.attributes);
+      const response = renderSubjectAccessReviewResponse(sar.apiVersion, subjectAccessReviewStatus(result));
+      const allowed = result.decision === "allow";
+      app.decisions.record({
+        kind: "authz",
+        action: "SubjectAccessReview",
+        subject: sar.attributes.user.name,
+        allowed,
+        summary: `${describeRequest(sar.attributes)}: ${allowed ? result.reason : "no RBAC rule allows it"}`,
+        reasons: [...result.reasons],
+      });
+      sendJson(res, 200, response);
+    },
+    { name: "authorize", bodyLimit: 256 * 1024 },
+  );
+}
