@@ -23,16 +23,32 @@ interface FileData {
   keys: StoredAccessKey[];
 }
 
+/**
+ * Reads and writes are serialised: a reload triggered by the file watcher never overwrites the
+ * keys with a file read before a concurrent write finished.
+ */
 export class AccessKeyStore {
   private keys = new Map<string, StoredAccessKey>();
   private watcher: FSWatcher | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
   readonly file: string;
 
   constructor(stateDir: string) {
     this.file = join(stateDir, "iam", "access-keys.json");
   }
 
-  async load(): Promise<void> {
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** (Re)reads the key file. */
+  load(): Promise<void> {
+    return this.serial(() => this.read());
+  }
+
+  private async read(): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.file, "utf8");
@@ -54,6 +70,7 @@ export class AccessKeyStore {
     this.keys = new Map(d.keys.map((k) => [k.accessKeyId, k]));
   }
 
+  /** Follows changes made by other processes (e.g. `kubeiam` commands on the same state dir). */
   watch(): void {
     if (this.watcher) return;
     try {
@@ -77,25 +94,44 @@ export class AccessKeyStore {
     return [...this.keys.values()].filter((k) => k.userName === userName);
   }
 
-  async create(userName: string, now: number): Promise<StoredAccessKey> {
-    await this.load();
-    const key: StoredAccessKey = { accessKeyId: newAccessKeyId("AKIA"), secretAccessKey: newSecretAccessKey(), userName, status: "Active", createDate: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
-    this.keys.set(key.accessKeyId, key);
-    await this.save();
-    return key;
+  /** Creates a key for the user; undefined when the user already has `max` keys. */
+  create(userName: string, now: number, max = Number.POSITIVE_INFINITY): Promise<StoredAccessKey | undefined> {
+    return this.serial(async () => {
+      await this.read();
+      if (this.forUser(userName).length >= max) return undefined;
+      const key: StoredAccessKey = { accessKeyId: newAccessKeyId("AKIA"), secretAccessKey: newSecretAccessKey(), userName, status: "Active", createDate: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
+      this.keys.set(key.accessKeyId, key);
+      await this.save();
+      return key;
+    });
   }
 
-  async remove(accessKeyId: string): Promise<boolean> {
-    await this.load();
-    const had = this.keys.delete(accessKeyId);
-    if (had) await this.save();
-    return had;
+  setStatus(accessKeyId: string, status: "Active" | "Inactive"): Promise<boolean> {
+    return this.serial(async () => {
+      await this.read();
+      const k = this.keys.get(accessKeyId);
+      if (!k) return false;
+      this.keys.set(accessKeyId, { ...k, status });
+      await this.save();
+      return true;
+    });
   }
 
-  async removeUser(userName: string): Promise<void> {
-    await this.load();
-    for (const k of this.forUser(userName)) this.keys.delete(k.accessKeyId);
-    await this.save();
+  remove(accessKeyId: string): Promise<boolean> {
+    return this.serial(async () => {
+      await this.read();
+      const had = this.keys.delete(accessKeyId);
+      if (had) await this.save();
+      return had;
+    });
+  }
+
+  removeUser(userName: string): Promise<void> {
+    return this.serial(async () => {
+      await this.read();
+      for (const k of this.forUser(userName)) this.keys.delete(k.accessKeyId);
+      await this.save();
+    });
   }
 
   private async save(): Promise<void> {

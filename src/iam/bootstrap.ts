@@ -22,6 +22,7 @@ export async function ensureAdminUser(deps: { store: ObjectStore; cache: ObjectC
   const existing = deps.accessKeys.forUser(ADMIN_USER).find((k) => k.status === "Active");
   if (existing) return existing;
   const key = await deps.accessKeys.create(ADMIN_USER, deps.now);
+  if (!key) throw new Error("unreachable: no key limit for the admin user");
   const view = userView(obj, deps.account);
   await deps.store.put(userObject({ ...view, accessKeys: [...view.accessKeys, { accessKeyId: key.accessKeyId, status: "Active", createDate: key.createDate }] }, obj));
   return key;

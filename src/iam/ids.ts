@@ -5,7 +5,7 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 function base32(bytes: Buffer, n: number): string {
   let out = "";
-  for (let i = 0; i < n; i++) out += ALPHABET[bytes[i % bytes.length]! % 32];
+  for (let i = 0; i < n; i++) out += ALPHABET.charAt(bytes[i % bytes.length]! % 32);
   return out;
 }
 

@@ -131,7 +131,15 @@ export function roleObject(v: Omit<RoleView, "arn">, base?: KubeObject): KubeObj
   return { apiVersion: KUBEIAM_API_VERSION, kind: "IAMRole", metadata: { ...(base?.metadata ?? {}), name: v.name }, spec };
 }
 
-/** "https://Host/path" → "host/path" as IAM matches it (scheme removed, trailing slash kept). */
+/**
+ * An OIDC provider URL: https://host[:port][/path], no query or fragment. IAM refuses a port;
+ * kubeiam accepts one because its own issuer listens on one (docs/iam.md).
+ */
+export function isProviderUrl(url: string): boolean {
+  return url.length <= 255 && /^https:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^?#\s]*)?$/.test(url);
+}
+
+/** "https://Host/path" → "Host/path" as IAM matches it (scheme removed, trailing slash kept). */
 export function hostPathOf(url: string): string {
   return url.replace(/^https:\/\//i, "");
 }
@@ -141,7 +149,7 @@ export function validateOidcProvider(obj: KubeObject): string[] {
   if (!isObj(s)) return ["spec: expected a mapping"];
   const p: string[] = [];
   const url = str(s.url);
-  if (!url || !/^https:\/\/[^/?#:]+(:\d{1,5})?(\/[^?#]*)?$/i.test(url)) p.push("spec.url: expected an https URL without query or fragment (the issuer)");
+  if (!url || !isProviderUrl(url)) p.push("spec.url: expected an https URL without query or fragment (the issuer)");
   const ids = s.clientIDList;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || ids.some((x) => typeof x !== "string" || x.length === 0 || x.length > 255)) {
     p.push("spec.clientIDList: expected 1-100 client IDs (audiences), each 1-255 characters");

@@ -35,6 +35,18 @@ export const ERROR_CODES = {
   PSA_POLICY_INVALID: { exit: 2, http: 400, summary: "A Pod Security level or version is not valid (levels privileged|baseline|restricted; versions latest or v1.N)." },
   POD_OBJECT_INVALID: { exit: 2, http: 422, summary: "An object given to Pod Security evaluation is not a Pod or workload kind, or a field its checks read has the wrong type; names the field." },
   INPUT_INVALID: { exit: 2, http: 400, summary: "An input file cannot be read, is not YAML/JSON, or is too large; names the file (and document)." },
+  ARN_INVALID: { exit: 2, http: 400, summary: "A string is not a well-formed ARN, or not the kind of ARN expected (role, user, provider)." },
+  POLICY_MALFORMED: { exit: 2, http: 400, summary: "An IAM policy document does not parse or validate (IAM's MalformedPolicyDocument)." },
+  ADMISSION_OBJECT_INVALID: { exit: 2, http: 400, summary: "The object in an AdmissionReview does not decode as the kind the webhook expects (a field has the wrong JSON type); the message is the decoder's, naming the field." },
+  JWKS_FETCH_FAILED: { exit: 2, http: 502, summary: "An issuer's OIDC discovery document or JWKS could not be fetched or parsed (HTTPS only, size and time limits, same-origin redirects)." },
+  JWKS_KEY_NOT_FOUND: { exit: 1, http: 401, summary: "No key in an issuer's JWKS matches the token's kid and algorithm, even after a refresh." },
+  AWS_CREDENTIALS_MISSING: { exit: 2, http: 500, summary: "No AWS credentials were found by the standard chain (environment, shared config and credentials files, SSO, credential_process, web identity, container or instance metadata)." },
+  AWS_ASSUME_ROLE_FAILED: { exit: 1, http: 403, summary: "STS refused the AssumeRole call a client command made for --role-arn (access denied, bad role ARN, expired credentials); the message carries STS's code and text." },
+  UPSTREAM_UNREACHABLE: { exit: 2, http: 502, summary: "An identity provider or STS endpoint that a client command (login, get-token) talks to cannot be reached, or does not answer with the expected protocol (DNS, connection, TLS, timeout, bad discovery document)." },
+  LOGIN_FAILED: { exit: 1, http: 401, summary: "The identity provider refused a login, token refresh or code exchange (invalid_client, invalid_grant, access_denied, state mismatch), or the token it returned is unusable." },
+  LOGIN_TIMEOUT: { exit: 1, http: 408, summary: "An interactive login (browser redirect or device code) was not completed within the time allowed." },
+  IAM_CONFLICT: { exit: 1, http: 409, summary: "An IAM object or ServiceAccount already exists with settings that conflict with the request (e.g. `irsa create` on a role whose trust policy does not trust the service account); the message names the flag or command that resolves it." },
+  IAM_NOT_FOUND: { exit: 2, http: 404, summary: "An IAM object a command refers to (managed policy, role, OIDC provider) does not exist." },
   INTERNAL: { exit: 2, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -52,7 +52,10 @@ function byName(a: { name: string }, b: { name: string }): number {
  * One controller sync of `target`: the rules it gets from the current rules of `all` (which may
  * include `target`). Returns `target.rules` unchanged when it has no aggregationRule.
  */
-export function aggregateClusterRole(target: AggregationInput, all: Iterable<AggregationInput>): PolicyRule[] {
+export function aggregateClusterRole(
+  target: AggregationInput,
+  all: Iterable<AggregationInput>,
+): PolicyRule[] {
   if (!target.aggregationSelectors) return [...target.rules];
   const sorted = [...all].sort(byName);
   const out: PolicyRule[] = [];
@@ -90,7 +93,11 @@ export function aggregateClusterRoles(all: ReadonlyMap<string, AggregationInput>
   if (aggregated.length === 0) return current;
   for (const a of aggregated) current.set(a.name, []);
   // the sources of each selector do not change while iterating: match labels once
-  const sources = aggregated.map((a) => a.aggregationSelectors!.map((sel) => roles.filter((r) => r.name !== a.name && selectorMatches(sel, r.labels))));
+  const sources = aggregated.map((a) =>
+    a.aggregationSelectors!.map((sel) =>
+      roles.filter((r) => r.name !== a.name && selectorMatches(sel, r.labels)),
+    ),
+  );
   const limit = aggregated.length * 4 + 64;
   for (let iter = 0; iter < limit; iter++) {
     let changed = false;

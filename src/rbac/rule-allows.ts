@@ -1,6 +1,6 @@
 /**
  * Whether one PolicyRule allows a request: kube-apiserver's RuleAllows with its exact wildcard
- * forms (`*` verbs/groups/resources/URLs, `*/<subresource>`, a trailing `*` on URLs), case-sensitive,
+ * forms (`*` verbs/groups/resources/URLs, a star resource with a subresource suffix, a trailing `*` on URLs), case-sensitive,
  * resourceNames compared for equality. Also `ruleDifferences`, which says what keeps a rule from
  * matching (for explanations).
  */
@@ -20,7 +20,15 @@ export interface MatchRequest {
 
 export function toMatchRequest(a: RequestAttributes): MatchRequest {
   if (!a.resourceRequest) {
-    return { resourceRequest: false, verb: a.verb, apiGroup: "", combined: "", subresource: "", name: "", path: a.path };
+    return {
+      resourceRequest: false,
+      verb: a.verb,
+      apiGroup: "",
+      combined: "",
+      subresource: "",
+      name: "",
+      path: a.path,
+    };
   }
   const sub = a.subresource ?? "";
   return {
@@ -97,7 +105,8 @@ export function rulesAllow(rules: readonly PolicyRule[], attrs: RequestAttribute
   return false;
 }
 
-export type DifferenceField = "verb" | "apiGroup" | "resource" | "resourceName" | "nonResourceURL" | "namespace" | "requestKind";
+export type DifferenceField =
+  "verb" | "apiGroup" | "resource" | "resourceName" | "nonResourceURL" | "namespace" | "requestKind";
 
 /** One reason a rule does not match: what the rule grants (expected) and what was asked (actual). */
 export interface RuleDifference {
@@ -107,32 +116,63 @@ export interface RuleDifference {
   readonly message: string;
 }
 
-const list = (xs: readonly string[]): string => (xs.length === 0 ? "none" : xs.map((x) => JSON.stringify(x)).join(", "));
+const list = (xs: readonly string[]): string =>
+  xs.length === 0 ? "none" : xs.map((x) => JSON.stringify(x)).join(", ");
 
 /** Every dimension in which `rule` fails `attrs` (empty when the rule allows it). */
 export function ruleDifferences(rule: PolicyRule, attrs: RequestAttributes): RuleDifference[] {
   const r = toMatchRequest(attrs);
   const out: RuleDifference[] = [];
   if (!verbMatches(rule, r.verb)) {
-    out.push({ field: "verb", expected: rule.verbs, actual: r.verb, message: `verb ${JSON.stringify(r.verb)} is not among the rule's verbs (${list(rule.verbs)})` });
+    out.push({
+      field: "verb",
+      expected: rule.verbs,
+      actual: r.verb,
+      message: `verb ${JSON.stringify(r.verb)} is not among the rule's verbs (${list(rule.verbs)})`,
+    });
   }
   if (!r.resourceRequest) {
     if (rule.nonResourceURLs.length === 0) {
-      out.push({ field: "requestKind", expected: rule.resources, actual: r.path, message: `the rule grants resources, not non-resource URLs such as ${JSON.stringify(r.path)}` });
+      out.push({
+        field: "requestKind",
+        expected: rule.resources,
+        actual: r.path,
+        message: `the rule grants resources, not non-resource URLs such as ${JSON.stringify(r.path)}`,
+      });
     } else if (!nonResourceURLMatches(rule, r.path)) {
-      out.push({ field: "nonResourceURL", expected: rule.nonResourceURLs, actual: r.path, message: `path ${JSON.stringify(r.path)} is not covered by the rule's URLs (${list(rule.nonResourceURLs)})` });
+      out.push({
+        field: "nonResourceURL",
+        expected: rule.nonResourceURLs,
+        actual: r.path,
+        message: `path ${JSON.stringify(r.path)} is not covered by the rule's URLs (${list(rule.nonResourceURLs)})`,
+      });
     }
     return out;
   }
   if (rule.resources.length === 0 && rule.nonResourceURLs.length > 0) {
-    out.push({ field: "requestKind", expected: rule.nonResourceURLs, actual: r.combined, message: `the rule grants non-resource URLs, not resources such as ${JSON.stringify(r.combined)}` });
+    out.push({
+      field: "requestKind",
+      expected: rule.nonResourceURLs,
+      actual: r.combined,
+      message: `the rule grants non-resource URLs, not resources such as ${JSON.stringify(r.combined)}`,
+    });
     return out;
   }
   if (!apiGroupMatches(rule, r.apiGroup)) {
-    out.push({ field: "apiGroup", expected: rule.apiGroups, actual: r.apiGroup, message: `API group ${JSON.stringify(r.apiGroup)} is not among the rule's groups (${list(rule.apiGroups)})` });
+    out.push({
+      field: "apiGroup",
+      expected: rule.apiGroups,
+      actual: r.apiGroup,
+      message: `API group ${JSON.stringify(r.apiGroup)} is not among the rule's groups (${list(rule.apiGroups)})`,
+    });
   }
   if (!resourceMatches(rule, r.combined, r.subresource)) {
-    out.push({ field: "resource", expected: rule.resources, actual: r.combined, message: `resource ${JSON.stringify(r.combined)} is not among the rule's resources (${list(rule.resources)})` });
+    out.push({
+      field: "resource",
+      expected: rule.resources,
+      actual: r.combined,
+      message: `resource ${JSON.stringify(r.combined)} is not among the rule's resources (${list(rule.resources)})`,
+    });
   }
   if (!resourceNameMatches(rule, r.name)) {
     out.push({

@@ -36,7 +36,12 @@ const STATUS: Record<AwsAuthErrorCode, number> = {
   AccessDenied: 403,
 };
 
-export function authError(code: AwsAuthErrorCode, check: string, message: string, detail = message): AwsAuthError {
+export function authError(
+  code: AwsAuthErrorCode,
+  check: string,
+  message: string,
+  detail = message,
+): AwsAuthError {
   return { code, status: STATUS[code], message, check, detail };
 }
 
@@ -64,7 +69,9 @@ export function missingAuthenticationToken(): AwsAuthError {
 }
 
 /** The access key id is unknown, or the session token does not belong to it. For the caller's lookup. */
-export function invalidClientTokenId(detail = "the access key id or session token is not known"): AwsAuthError {
+export function invalidClientTokenId(
+  detail = "the access key id or session token is not known",
+): AwsAuthError {
   return authError("InvalidClientTokenId", "sigv4.access-key", INVALID_CLIENT_TOKEN_MESSAGE, detail);
 }
 

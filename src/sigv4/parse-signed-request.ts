@@ -22,8 +22,7 @@ import { ALGORITHM, MAX_PRESIGN_SECONDS } from "./types.js";
 import type { CredentialScope, HeaderValue, IncomingSignedRequest, ParsedAuth } from "./types.js";
 
 export type ParseSignedRequestResult =
-  | { readonly ok: true; readonly auth: ParsedAuth }
-  | { readonly ok: false; readonly error: AwsAuthError };
+  { readonly ok: true; readonly auth: ParsedAuth } | { readonly ok: false; readonly error: AwsAuthError };
 
 /** Request parts parsing needs (a subset of IncomingSignedRequest; the body is not read). */
 export type SignedRequestHead = Pick<IncomingSignedRequest, "rawQuery" | "headers">;
@@ -71,7 +70,14 @@ function badDate(value: string): AwsAuthError {
 }
 
 function normalizeSignedHeaders(list: string): string[] {
-  return [...new Set(list.split(";").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""))].sort();
+  return [
+    ...new Set(
+      list
+        .split(";")
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ""),
+    ),
+  ].sort();
 }
 
 const QUERY_AUTH_PARAMS = [
@@ -93,8 +99,10 @@ const REQUIRED_QUERY: readonly QueryAuthParam[] = [
 ];
 
 export function parseSignedRequest(req: SignedRequestHead): ParseSignedRequestResult {
-  const authorization = single(req.headers.authorization);
-  if (authorization === null) return fail(repeated("Authorization"));
+  const rawAuthorization = single(req.headers.authorization);
+  if (rawAuthorization === null) return fail(repeated("Authorization"));
+  // an empty header is no header
+  const authorization = rawAuthorization?.trim() === "" ? undefined : rawAuthorization;
 
   const byLower = new Map<string, QueryAuthParam>(QUERY_AUTH_PARAMS.map((p) => [p.toLowerCase(), p]));
   const found = new Map<QueryAuthParam, string>();
@@ -104,7 +112,8 @@ export function parseSignedRequest(req: SignedRequestHead): ParseSignedRequestRe
     if (found.has(name)) return fail(repeated(name));
     found.set(name, value);
   }
-  const queryAuth = found.has("X-Amz-Algorithm") || found.has("X-Amz-Signature") || found.has("X-Amz-Credential");
+  const queryAuth =
+    found.has("X-Amz-Algorithm") || found.has("X-Amz-Signature") || found.has("X-Amz-Credential");
 
   if (authorization !== undefined && queryAuth) {
     return fail(
@@ -121,7 +130,10 @@ export function parseSignedRequest(req: SignedRequestHead): ParseSignedRequestRe
   return fail(missingAuthenticationToken());
 }
 
-function parseHeaderAuth(authorization: string, headers: Readonly<Record<string, HeaderValue>>): ParseSignedRequestResult {
+function parseHeaderAuth(
+  authorization: string,
+  headers: Readonly<Record<string, HeaderValue>>,
+): ParseSignedRequestResult {
   if (authorization.length > MAX_AUTHORIZATION_LENGTH) {
     return fail(
       authError(
@@ -174,7 +186,9 @@ function parseHeaderAuth(authorization: string, headers: Readonly<Record<string,
         "IncompleteSignature",
         "sigv4.authorization",
         `${missing.join("")}Authorization=${echoed}`,
-        algorithm === ALGORITHM ? "the Authorization header is incomplete" : `unsupported algorithm '${redactString(algorithm)}'`,
+        algorithm === ALGORITHM
+          ? "the Authorization header is incomplete"
+          : `unsupported algorithm '${redactString(algorithm)}'`,
       ),
     );
   }

@@ -46,8 +46,14 @@ export interface PresignUrlInput {
 }
 
 export function presignUrl(input: PresignUrlInput): string {
-  if (!Number.isInteger(input.expiresSeconds) || input.expiresSeconds < 1 || input.expiresSeconds > MAX_PRESIGN_SECONDS) {
-    throw new RangeError(`expiresSeconds must be an integer in 1..${MAX_PRESIGN_SECONDS}, got ${input.expiresSeconds}`);
+  if (
+    !Number.isInteger(input.expiresSeconds) ||
+    input.expiresSeconds < 1 ||
+    input.expiresSeconds > MAX_PRESIGN_SECONDS
+  ) {
+    throw new RangeError(
+      `expiresSeconds must be an integer in 1..${MAX_PRESIGN_SECONDS}, got ${input.expiresSeconds}`,
+    );
   }
   const url = typeof input.url === "string" ? new URL(input.url) : input.url;
   const amzDate = formatAmzDate(input.now);
@@ -71,7 +77,8 @@ export function presignUrl(input: PresignUrlInput): string {
     { key: "X-Amz-Expires", value: String(input.expiresSeconds) },
     { key: "X-Amz-SignedHeaders", value: signedHeaders.join(";") },
   );
-  if (sessionToken !== undefined && sessionToken !== "") params.push({ key: "X-Amz-Security-Token", value: sessionToken });
+  if (sessionToken !== undefined && sessionToken !== "")
+    params.push({ key: "X-Amz-Security-Token", value: sessionToken });
 
   const payloadHash = input.unsignedPayload === true ? UNSIGNED_PAYLOAD : sha256Hex(input.body ?? "");
   const canonical = canonicalRequest({

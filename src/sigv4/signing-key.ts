@@ -5,7 +5,7 @@
  * The cache is keyed by SHA-256(secret) plus the scope, so no secret is kept as a map key; one key
  * serves every request of that credential for the day.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 import { SCOPE_TERMINATOR } from "./types.js";
 
 const DEFAULT_CAPACITY = 512;
@@ -15,7 +15,12 @@ function hmac(key: string | Buffer, data: string): Buffer {
 }
 
 /** Derives the signing key without caching. */
-export function deriveSigningKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
+export function deriveSigningKey(
+  secretAccessKey: string,
+  date: string,
+  region: string,
+  service: string,
+): Buffer {
   const kDate = hmac("AWS4" + secretAccessKey, date);
   const kRegion = hmac(kDate, region);
   const kService = hmac(kRegion, service);
@@ -39,7 +44,7 @@ export class SigningKeyCache {
 
   /** Returns the signing key for the credential and scope, deriving it on a miss. */
   get(secretAccessKey: string, date: string, region: string, service: string): Buffer {
-    const id = `${createHash("sha256").update(secretAccessKey).digest("base64")}/${date}/${region}/${service}`;
+    const id = `${hash("sha256", secretAccessKey, "base64")}/${date}/${region}/${service}`;
     const found = this.#entries.get(id);
     if (found) {
       this.hits++;

@@ -14,8 +14,8 @@
  * `hostOverride` replaces the Host header value in the canonical request, so a presigned URL made
  * for e.g. sts.us-east-1.amazonaws.com verifies when kubeiam answers it itself.
  */
+import { timingSafeEqual } from "node:crypto";
 import type { Reason } from "../lib/decision.js";
-import { safeEqual } from "../lib/redact.js";
 import { authError, signatureMismatch } from "./errors.js";
 import type { AwsAuthError } from "./errors.js";
 import {
@@ -82,7 +82,8 @@ function checkScope(auth: ParsedAuth, opts: VerifyOptions): AwsAuthError | undef
     );
   }
   if (opts.regions !== undefined) {
-    const ok = typeof opts.regions === "function" ? opts.regions(scope.region) : opts.regions.includes(scope.region);
+    const ok =
+      typeof opts.regions === "function" ? opts.regions(scope.region) : opts.regions.includes(scope.region);
     if (!ok) {
       return authError(
         "SignatureDoesNotMatch",
@@ -139,6 +140,13 @@ function checkTime(auth: ParsedAuth, now: number, opts: VerifyOptions): AwsAuthE
     );
   }
   return undefined;
+}
+
+/** Constant-time comparison of two hex signatures (their length, always 64, is not secret). */
+function sameHex(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, "utf8");
+  const b = Buffer.from(given, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function single(v: string | readonly string[] | undefined): string | undefined {
@@ -202,10 +210,13 @@ export function verifySignature(
     );
   }
   const host = opts.hostOverride ?? single(request.headers.host);
-  if (host === undefined) return fail(signatureMismatch("sigv4.signed-headers", "the request has no Host header"));
+  if (host === undefined)
+    return fail(signatureMismatch("sigv4.signed-headers", "the request has no Host header"));
   for (const h of auth.signedHeaders) {
     if (h !== "host" && request.headers[h] === undefined) {
-      return fail(signatureMismatch("sigv4.signed-headers", `signed header '${h}' is missing from the request`));
+      return fail(
+        signatureMismatch("sigv4.signed-headers", `signed header '${h}' is missing from the request`),
+      );
     }
   }
 
@@ -223,7 +234,9 @@ export function verifySignature(
   } else {
     const actual = sha256Hex(request.body);
     if (declared !== undefined && declared.toLowerCase() !== actual) {
-      return fail(signatureMismatch("sigv4.payload", "x-amz-content-sha256 does not match the SHA-256 of the body"));
+      return fail(
+        signatureMismatch("sigv4.payload", "x-amz-content-sha256 does not match the SHA-256 of the body"),
+      );
     }
     payloadHash = declared ?? actual;
   }
@@ -231,8 +244,11 @@ export function verifySignature(
   const canonical = buildCanonical(auth, request, params, host, payloadHash, opts.path);
   const { date, region, service, terminator } = auth.scope;
   const key = (opts.cache ?? defaultSigningKeyCache).get(secretAccessKey, date, region, service);
-  const expected = signString(key, stringToSign(auth.amzDate, credentialScopeString(date, region, service, terminator), canonical));
-  if (!safeEqual(expected, auth.signature)) {
+  const expected = signString(
+    key,
+    stringToSign(auth.amzDate, credentialScopeString(date, region, service, terminator), canonical),
+  );
+  if (!sameHex(expected, auth.signature)) {
     return fail(
       signatureMismatch(
         "sigv4.signature",

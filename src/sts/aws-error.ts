@@ -1,6 +1,7 @@
 /**
- * AWS query-protocol errors (STS and IAM): code, message and HTTP status exactly as AWS returns them.
- * Rendered as <ErrorResponse> XML by the protocol edge.
+ * AWS query-protocol errors (STS and IAM): code, message and HTTP status as AWS returns them.
+ * Rendered as <ErrorResponse> XML (or JSON) by the protocol edge. Where AWS's wording is not known,
+ * the text is ours; docs/iam.md lists which.
  */
 export type AwsErrorType = "Sender" | "Receiver";
 
@@ -19,8 +20,10 @@ export class AwsError extends Error {
 export const awsErrors = {
   validation: (message: string) => new AwsError("ValidationError", message, 400),
   missingAction: () => new AwsError("MissingAction", "Missing Action", 400),
-  invalidAction: (action: string) => new AwsError("InvalidAction", `Could not find operation ${action} for version 2011-06-15`, 400),
-  missingParameter: (name: string) => new AwsError("MissingParameter", `The request must contain the parameter ${name}`, 400),
+  invalidAction: (action: string, version = "2011-06-15") => new AwsError("InvalidAction", `Could not find operation ${action} for version ${version}`, 400),
+  /** A parameter given twice (our wording; AWS's last-one-wins is not followed, see docs/iam.md). */
+  duplicateParameter: (name: string) => new AwsError("ValidationError", `The parameter ${name} was specified more than once`, 400),
+  unsupportedContentType: (ct: string) => new AwsError("InvalidParameterValue", `Unsupported content type ${ct}; use application/x-www-form-urlencoded`, 400),
   accessDenied: (message: string) => new AwsError("AccessDenied", message, 403),
   invalidIdentityToken: (message: string) => new AwsError("InvalidIdentityToken", message, 400),
   expiredTokenException: (message: string) => new AwsError("ExpiredTokenException", message, 400),
@@ -38,8 +41,16 @@ export const awsErrors = {
   internal: () => new AwsError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500),
 };
 
+export interface ConstraintProblem {
+  /** The offending value as shown in the message; undefined prints `null`. */
+  value: string | undefined;
+  /** Member name in lowerCamelCase, as AWS's validation names it. */
+  member: string;
+  constraint: string;
+}
+
 /** "1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: …" */
-export function constraintError(problems: { value: string | undefined; member: string; constraint: string }[]): AwsError {
+export function constraintError(problems: readonly ConstraintProblem[]): AwsError {
   const n = problems.length;
   const parts = problems.map((p) => `Value ${p.value === undefined ? "null" : `'${p.value}'`} at '${p.member}' failed to satisfy constraint: ${p.constraint}`);
   return awsErrors.validation(`${n} validation error${n === 1 ? "" : "s"} detected: ${parts.join("; ")}`);

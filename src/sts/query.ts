@@ -2,7 +2,7 @@
  * Query-protocol parameters: from the form body (POST) and the query string (GET, presigned).
  * Strict: a parameter given twice is a ValidationError rather than "last one wins".
  */
-import { AwsError, awsErrors } from "./aws-error.js";
+import { awsErrors } from "./aws-error.js";
 
 export type QueryParams = ReadonlyMap<string, string>;
 
@@ -11,7 +11,7 @@ export function parseQueryParams(rawQuery: string, body: Buffer | undefined, con
   const add = (src: string): void => {
     if (src === "") return;
     for (const [k, v] of new URLSearchParams(src)) {
-      if (out.has(k)) throw awsErrors.validation(`The parameter ${k} was specified more than once`);
+      if (out.has(k)) throw awsErrors.duplicateParameter(k);
       out.set(k, v);
     }
   };
@@ -19,7 +19,7 @@ export function parseQueryParams(rawQuery: string, body: Buffer | undefined, con
   if (body && body.length > 0) {
     const ct = (contentType ?? "").toLowerCase();
     if (ct !== "" && !ct.startsWith("application/x-www-form-urlencoded")) {
-      throw new AwsError("InvalidParameterValue", `Unsupported content type ${contentType ?? ""}; use application/x-www-form-urlencoded`, 400);
+      throw awsErrors.unsupportedContentType(contentType ?? "");
     }
     add(body.toString("utf8"));
   }

@@ -13,14 +13,17 @@ import { IAM_ACTIONS, callerPolicies, findRole, findUser, listProviders, runIamA
 import type { VerifyOptions } from "../sigv4/verify-signature.js";
 import type { IncomingSignedRequest } from "../sigv4/types.js";
 import { AwsError, awsErrors } from "./aws-error.js";
-import { assumeRole, assumeRoleWithWebIdentity, getCallerIdentity, type StsDeps } from "./actions.js";
-import { authenticateCaller, type Caller } from "./caller.js";
+import { assumeRoleWithWebIdentity, decideAssumeRoleWithWebIdentity, type WebIdentityDecision } from "./assume-role-with-web-identity.js";
+import { assumeRole } from "./assume-role.js";
+import { getCallerIdentity } from "./get-caller-identity.js";
+import type { StsDeps } from "./deps.js";
+import { authenticateCaller, type Caller, type CallerResult } from "./caller.js";
 import type { PolicyPort } from "./policy-port.js";
-import { parseQueryParams } from "./query.js";
+import { parseQueryParams, type QueryParams } from "./query.js";
 import type { KeyResolver } from "./web-identity.js";
 import { IAM_NS, STS_NS, errorXml, successXml, type XmlValue } from "./xml.js";
 
-export const STS_ACTIONS = new Set(["AssumeRoleWithWebIdentity", "AssumeRole", "GetCallerIdentity"]);
+export const STS_ACTIONS: ReadonlySet<string> = new Set(["AssumeRoleWithWebIdentity", "AssumeRole", "GetCallerIdentity"]);
 
 export interface AwsServiceDeps {
   account: string;
@@ -33,12 +36,21 @@ export interface AwsServiceDeps {
   resolveKey: KeyResolver;
   sealing(): { active: SealingKey; all: readonly SealingKey[] };
   now(): number;
+  /** Clock skew allowed for web-identity token times, seconds (default 60). */
+  webIdentitySkewSeconds?: number | undefined;
+}
+
+export interface AwsRequest extends IncomingSignedRequest {
+  contentType: string | undefined;
+  accept: string | undefined;
 }
 
 export interface AwsResponse {
   status: number;
   contentType: string;
   body: string;
+  /** Also in the body's RequestId and the x-amzn-RequestId header. */
+  requestId: string;
   /** What was decided and why, for the decision log and the explain header. */
   action: string;
   service: "sts" | "iam";
@@ -47,16 +59,14 @@ export interface AwsResponse {
   reasons: Reason[];
 }
 
-function render(json: boolean, ns: string, action: string, result: { [name: string]: XmlValue } | undefined): { contentType: string; body: string } {
-  const requestId = randomUUID();
+function render(json: boolean, ns: string, action: string, result: { [name: string]: XmlValue } | undefined, requestId: string): { contentType: string; body: string } {
   if (json) {
     return { contentType: "application/json", body: JSON.stringify({ [`${action}Response`]: { [`${action}Result`]: result ?? {}, ResponseMetadata: { RequestId: requestId } } }) };
   }
   return { contentType: "text/xml", body: successXml(ns, action, result, requestId) };
 }
 
-function renderError(json: boolean, ns: string, e: AwsError): { contentType: string; body: string } {
-  const requestId = randomUUID();
+function renderError(json: boolean, ns: string, e: AwsError, requestId: string): { contentType: string; body: string } {
   if (json) return { contentType: "application/json", body: JSON.stringify({ Error: { Code: e.code, Message: e.message, Type: e.type }, RequestId: requestId }) };
   return { contentType: "text/xml", body: errorXml(ns, e, requestId) };
 }
@@ -64,44 +74,48 @@ function renderError(json: boolean, ns: string, e: AwsError): { contentType: str
 export class AwsService {
   constructor(private readonly d: AwsServiceDeps) {}
 
-  private stsDeps(now: number): StsDeps {
+  private lookups(): { cache: ObjectCache; account: string; partition: string } {
+    return { cache: this.d.cache, account: this.d.account, partition: this.d.partition };
+  }
+
+  stsDeps(now: number): StsDeps {
     const d = this.d;
+    const l = this.lookups();
     return {
       account: d.account,
       partition: d.partition,
-      role: (name) => findRole({ cache: d.cache, account: d.account, partition: d.partition }, name),
-      providers: () => listProviders({ cache: d.cache, account: d.account, partition: d.partition }),
+      role: (name) => findRole(l, name),
+      providers: () => listProviders(l),
       resolveKey: d.resolveKey,
       sealingKey: () => d.sealing().active,
       policy: d.policy,
-      callerPolicies: (c) => callerPolicies({ cache: d.cache, account: d.account, partition: d.partition }, c),
+      callerPolicies: (c) => callerPolicies(l, c),
       now,
+      webIdentitySkewSeconds: d.webIdentitySkewSeconds,
     };
   }
 
-  authenticate(req: IncomingSignedRequest, now: number, opts: VerifyOptions): ReturnType<typeof authenticateCaller> {
+  authenticate(req: IncomingSignedRequest, now: number, opts: VerifyOptions): CallerResult {
     const d = this.d;
-    return authenticateCaller(
-      req,
-      {
-        account: d.account,
-        accessKey: (id) => d.accessKeys.get(id),
-        user: (name) => findUser({ cache: d.cache, account: d.account, partition: d.partition }, name),
-        sealingKeys: () => d.sealing().all,
-        now,
-      },
-      opts,
-    );
+    const l = this.lookups();
+    return authenticateCaller(req, { account: d.account, accessKey: (id) => d.accessKeys.get(id), user: (name) => findUser(l, name), sealingKeys: () => d.sealing().all, now }, opts);
+  }
+
+  /** The AssumeRoleWithWebIdentity decision for these parameters, without issuing credentials. */
+  explainWebIdentity(params: QueryParams): Promise<WebIdentityDecision> {
+    return decideAssumeRoleWithWebIdentity(params, this.stsDeps(this.d.now()));
   }
 
   /** Handles one query-protocol request (POST form body or GET query string). */
-  async handle(req: IncomingSignedRequest & { contentType: string | undefined; accept: string | undefined }): Promise<AwsResponse> {
+  async handle(req: AwsRequest): Promise<AwsResponse> {
     const json = (req.accept ?? "").toLowerCase().includes("application/json");
     const now = this.d.now();
+    const requestId = randomUUID();
     let ns = STS_NS;
     let action = "";
     let service: "sts" | "iam" = "sts";
-    const out = (status: number, r: { contentType: string; body: string }, allowed: boolean, subject: string | undefined, reasons: Reason[]): AwsResponse => ({ status, ...r, action: action || "(none)", service, allowed, subject, reasons });
+    const ok = (result: { [name: string]: XmlValue } | undefined, subject: string | undefined, reasons: Reason[]): AwsResponse => ({ status: 200, ...render(json, ns, action, result, requestId), requestId, action, service, allowed: true, subject, reasons });
+    const fail = (e: AwsError, subject: string | undefined, reasons: Reason[]): AwsResponse => ({ status: e.status, ...renderError(json, ns, e, requestId), requestId, action: action || "(none)", service, allowed: false, subject, reasons });
     try {
       const params = parseQueryParams(req.rawQuery, typeof req.body === "string" ? Buffer.from(req.body) : req.body, req.contentType);
       action = params.get("Action") ?? "";
@@ -110,24 +124,26 @@ export class AwsService {
         ns = IAM_NS;
         service = "iam";
       } else if (!STS_ACTIONS.has(action)) {
-        throw awsErrors.invalidAction(action);
+        const version = params.get("Version");
+        throw awsErrors.invalidAction(action, version === "2010-05-08" ? version : "2011-06-15");
       }
       if (action === "AssumeRoleWithWebIdentity") {
+        // Unsigned: any Authorization or X-Amz-Security-Token header is ignored.
         const r = await assumeRoleWithWebIdentity(params, this.stsDeps(now));
-        return r.ok ? out(200, render(json, ns, action, r.result), true, r.subject, r.reasons) : out(r.error.status, renderError(json, ns, r.error), false, r.subject, r.reasons);
+        return r.ok ? ok(r.result, r.subject, r.reasons) : fail(r.error, r.subject, r.reasons);
       }
       const auth = this.authenticate(req, now, { service, regions: service === "iam" ? ["us-east-1", this.d.region] : undefined });
-      if (!auth.ok) return out(auth.error.status, renderError(json, ns, auth.error), false, undefined, auth.reasons);
+      if (!auth.ok) return fail(auth.error, undefined, auth.reasons);
       const caller: Caller = auth.caller;
       if (service === "iam") {
-        const r = await runIamAction(action, params, caller, { account: this.d.account, partition: this.d.partition, cache: this.d.cache, store: this.d.store, accessKeys: this.d.accessKeys, policy: this.d.policy, now });
-        return r.ok ? out(200, render(json, ns, action, r.result), true, caller.arn, [...auth.reasons, ...r.reasons]) : out(r.error.status, renderError(json, ns, r.error), false, caller.arn, [...auth.reasons, ...r.reasons]);
+        const r = await runIamAction(action, params, caller, { ...this.lookups(), store: this.d.store, accessKeys: this.d.accessKeys, policy: this.d.policy, now });
+        return r.ok ? ok(r.result, caller.arn, [...auth.reasons, ...r.reasons]) : fail(r.error, caller.arn, [...auth.reasons, ...r.reasons]);
       }
       const r = action === "AssumeRole" ? assumeRole(params, caller, this.stsDeps(now)) : getCallerIdentity(caller);
-      return r.ok ? out(200, render(json, ns, action, r.result), true, r.subject, [...auth.reasons, ...r.reasons]) : out(r.error.status, renderError(json, ns, r.error), false, r.subject, [...auth.reasons, ...r.reasons]);
+      return r.ok ? ok(r.result, r.subject, [...auth.reasons, ...r.reasons]) : fail(r.error, r.subject, [...auth.reasons, ...r.reasons]);
     } catch (e) {
       const err = e instanceof AwsError ? e : awsErrors.internal();
-      return out(err.status, renderError(json, ns, err), false, undefined, [{ check: "aws.request", ok: false, message: e instanceof Error ? e.message : String(e) }]);
+      return fail(err, undefined, [{ check: "aws.request", ok: false, message: e instanceof Error ? e.message : String(e) }]);
     }
   }
 
@@ -135,9 +151,8 @@ export class AwsService {
    * Answers a presigned GetCallerIdentity URL in-process, verifying the signature against the URL's
    * own host (as if AWS STS had received it) and the signed `x-k8s-aws-id` header.
    */
-  callerFromPresignedUrl(url: URL, clusterId: string): { ok: true; caller: Caller; reasons: Reason[] } | { ok: false; error: AwsError; reasons: Reason[] } {
+  callerFromPresignedUrl(url: URL, clusterId: string): CallerResult {
     const req: IncomingSignedRequest = { method: "GET", path: url.pathname, rawQuery: url.search.replace(/^\?/, ""), headers: { host: url.host, "x-k8s-aws-id": clusterId }, body: "" };
-    const auth = this.authenticate(req, this.d.now(), { service: "sts" });
-    return auth;
+    return this.authenticate(req, this.d.now(), { service: "sts" });
   }
 }

@@ -7,6 +7,8 @@ import { seal, unseal, type SealingKey } from "../keys/sealing.js";
 import { newAccessKeyId, newSecretAccessKey } from "../iam/ids.js";
 
 const AAD = "kubeiam-sts-session-v1";
+/** Longest session token accepted back (and the 100% of SessionTokenUtilization). */
+export const MAX_SESSION_TOKEN = 8192;
 
 export interface SessionIdentity {
   /** arn:aws:sts::ACCT:assumed-role/NAME/SESSION */
@@ -50,7 +52,7 @@ export type OpenedSession = { ok: true; secretAccessKey: string; identity: Sessi
 
 /** Opens a session token presented with `accessKeyId`; checks the key id binding and the expiry. */
 export function openSessionToken(keys: readonly SealingKey[], sessionToken: string, accessKeyId: string, now: number): OpenedSession {
-  if (sessionToken.length > 8192) return { ok: false, reason: "invalid" };
+  if (sessionToken.length > MAX_SESSION_TOKEN) return { ok: false, reason: "invalid" };
   const raw = unseal(keys, sessionToken, AAD);
   if (!raw) return { ok: false, reason: "invalid" };
   let s: Sealed;
@@ -62,6 +64,15 @@ export function openSessionToken(keys: readonly SealingKey[], sessionToken: stri
   if (s.v !== 1) return { ok: false, reason: "invalid" };
   if (s.akid !== accessKeyId) return { ok: false, reason: "mismatch" };
   if (now >= s.expiresAt) return { ok: false, reason: "expired" };
-  const { v: _v, akid: _a, sk, ...identity } = s;
-  return { ok: true, secretAccessKey: sk, identity };
+  const identity: SessionIdentity = { arn: s.arn, userId: s.userId, account: s.account, roleArn: s.roleArn, sessionName: s.sessionName, expiresAt: s.expiresAt, chained: s.chained };
+  if (s.sourceIdentity !== undefined) identity.sourceIdentity = s.sourceIdentity;
+  if (s.sessionPolicy !== undefined) identity.sessionPolicy = s.sessionPolicy;
+  if (s.sessionPolicyArns !== undefined) identity.sessionPolicyArns = s.sessionPolicyArns;
+  return { ok: true, secretAccessKey: s.sk, identity };
+}
+
+/** SessionTokenSize and SessionTokenUtilization of a response (bytes, and percent of the maximum). */
+export function sessionTokenUsage(c: IssuedCredentials): { SessionTokenSize: number; SessionTokenUtilization: number } {
+  const size = Buffer.byteLength(c.sessionToken);
+  return { SessionTokenSize: size, SessionTokenUtilization: Math.ceil((size / MAX_SESSION_TOKEN) * 100) };
 }

@@ -33,6 +33,7 @@ export interface WebIdentityClaims {
 export type WebIdentityResult = { ok: true; claims: WebIdentityClaims; provider: OidcProviderView; reasons: Reason[] } | { ok: false; error: AwsError; reasons: Reason[] };
 
 const NOT_JWT = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)";
+const TIMESTAMPS = "Timestamps in the token must be formatted as either an integer or a long integer.";
 const NO_KEY = "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
 
 function b64json(part: string): Record<string, unknown> | undefined {
@@ -43,6 +44,12 @@ function b64json(part: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Seconds since the epoch as ISO-8601, or the number itself when it is out of Date's range. */
+function when(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? `${seconds} (epoch seconds)` : d.toISOString();
 }
 
 const HASH: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
@@ -96,6 +103,9 @@ export async function verifyWebIdentityToken(rawToken: string, o: WebIdentityOpt
     return fail(awsErrors.invalidIdentityToken("Incorrect token audience"), "web-identity.aud", `audience ${JSON.stringify(aud)} is not a client ID of provider ${provider.hostPath} (client IDs ${JSON.stringify(provider.clientIds)})`, { expected: provider.clientIds, actual: aud });
   }
   reasons.push({ check: "web-identity.aud", ok: true, message: `audience ${matchedAud} is a client ID of the provider` });
+  if (header.crit !== undefined) {
+    return fail(awsErrors.invalidIdentityToken(NOT_JWT), "web-identity.jwt", "the token header has a crit member; no JWS extensions are understood (RFC 7515 §4.1.11)");
+  }
   const alg = header.alg;
   if (typeof alg !== "string" || !ALGS.has(alg)) {
     return fail(awsErrors.invalidIdentityToken(NO_KEY), "web-identity.alg", `signing algorithm ${JSON.stringify(alg)} is not allowed (RS256/384/512, ES256/384/512 only; never none or HMAC)`, { expected: [...ALGS], actual: alg });
@@ -108,38 +118,37 @@ export async function verifyWebIdentityToken(rawToken: string, o: WebIdentityOpt
     lookup = { kind: "unreachable", detail: e instanceof Error ? e.message : String(e) };
   }
   if (lookup.kind === "unreachable") {
-    return fail(awsErrors.idpCommunication(`Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements`), "web-identity.jwks", `the JWKS of ${provider.url} could not be fetched: ${lookup.detail}`);
+    return fail(awsErrors.idpCommunication(NO_KEY), "web-identity.jwks", `the JWKS of ${provider.url} could not be fetched: ${lookup.detail}`);
   }
   if (lookup.kind === "no-key") return fail(awsErrors.invalidIdentityToken(NO_KEY), "web-identity.kid", `no key with kid ${JSON.stringify(kid)} in the JWKS of ${provider.url}`, { actual: kid });
-  let sig: Buffer;
-  try {
-    sig = Buffer.from(parts[2]!, "base64url");
-  } catch {
-    sig = Buffer.alloc(0);
-  }
-  if (!/^[A-Za-z0-9_-]+$/.test(parts[2]!) || !verifySig(alg, lookup.key, `${parts[0]!}.${parts[1]!}`, sig)) {
+  const sigText = parts[2]!;
+  if (!/^[A-Za-z0-9_-]+$/.test(sigText) || !verifySig(alg, lookup.key, `${parts[0]!}.${parts[1]!}`, Buffer.from(sigText, "base64url"))) {
     return fail(awsErrors.invalidIdentityToken(NO_KEY), "web-identity.signature", `the signature does not verify with key ${JSON.stringify(kid)} (${alg})`);
   }
   reasons.push({ check: "web-identity.signature", ok: true, message: `signature verified with key ${kid} (${alg})` });
   const skew = o.skewSeconds ?? 60;
   const nowS = Math.floor(o.now / 1000);
-  const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? Math.floor(v) : undefined);
+  const badTime = (["exp", "nbf", "iat"] as const).find((k) => claims[k] !== undefined && !(typeof claims[k] === "number" && Number.isSafeInteger(claims[k])));
+  if (badTime !== undefined) {
+    return fail(awsErrors.invalidIdentityToken(TIMESTAMPS), `web-identity.${badTime}`, `the ${badTime} claim is ${JSON.stringify(claims[badTime])}; timestamps must be integers (seconds since the epoch)`);
+  }
+  const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
   const exp = num(claims.exp);
-  if (exp === undefined) return fail(awsErrors.invalidIdentityToken("Missing a required claim: exp"), "web-identity.exp", "the token has no numeric exp claim (timestamps must be integers)");
+  if (exp === undefined) return fail(awsErrors.invalidIdentityToken("Missing a required claim: exp"), "web-identity.exp", "the token has no exp claim");
   if (nowS - skew >= exp) {
-    return fail(awsErrors.expiredTokenException(`Token expired: current date/time ${nowS} must be before the expiration date/time ${exp}`), "web-identity.exp", `the token expired at ${new Date(exp * 1000).toISOString()} (${nowS - exp} s ago)`, { expected: `> ${nowS}`, actual: exp });
+    return fail(awsErrors.expiredTokenException(`Token expired: current date/time ${nowS} must be before the expiration date/time ${exp}`), "web-identity.exp", `the token expired at ${when(exp)} (${nowS - exp} s ago)`, { expected: `> ${nowS}`, actual: exp });
   }
   const nbf = num(claims.nbf);
   if (nbf !== undefined && nbf > nowS + skew) {
-    return fail(awsErrors.invalidIdentityToken("Token is not yet valid (nbf is in the future)"), "web-identity.nbf", `nbf ${new Date(nbf * 1000).toISOString()} is ${nbf - nowS} s in the future (skew ${skew} s)`);
+    return fail(awsErrors.invalidIdentityToken("Token is not yet valid (nbf is in the future)"), "web-identity.nbf", `nbf ${when(nbf)} is ${nbf - nowS} s in the future (skew ${skew} s)`);
   }
   const iat = num(claims.iat);
   if (iat !== undefined && iat > nowS + skew) {
-    return fail(awsErrors.invalidIdentityToken("Token was issued in the future (iat)"), "web-identity.iat", `iat ${new Date(iat * 1000).toISOString()} is ${iat - nowS} s in the future (skew ${skew} s)`);
+    return fail(awsErrors.invalidIdentityToken("Token was issued in the future (iat)"), "web-identity.iat", `iat ${when(iat)} is ${iat - nowS} s in the future (skew ${skew} s)`);
   }
   const sub = typeof claims.sub === "string" ? claims.sub : "";
   if (sub === "") return fail(awsErrors.invalidIdentityToken("Missing a required claim: sub"), "web-identity.sub", "the token has no sub claim");
-  reasons.push({ check: "web-identity.time", ok: true, message: `valid until ${new Date(exp * 1000).toISOString()}` });
+  reasons.push({ check: "web-identity.time", ok: true, message: `valid until ${when(exp)}` });
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((a): a is string => typeof a === "string") : typeof claims.amr === "string" ? [claims.amr] : undefined;
   const out: WebIdentityClaims = { iss, sub, aud, matchedAud, exp, raw: claims };
   if (nbf !== undefined) out.nbf = nbf;

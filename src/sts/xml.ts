@@ -19,12 +19,12 @@ export function el(name: string, v: XmlValue): string {
   return `<${name}>${esc(String(v))}</${name}>`;
 }
 
-export function successXml(ns: string, action: string, result: { [name: string]: XmlValue } | undefined, requestId = randomUUID()): string {
+export function successXml(ns: string, action: string, result: { [name: string]: XmlValue } | undefined, requestId: string = randomUUID()): string {
   const body = result === undefined ? "" : el(`${action}Result`, result);
   return `<${action}Response xmlns="${ns}">\n  ${body}\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`;
 }
 
-export function errorXml(ns: string, e: AwsError, requestId = randomUUID()): string {
+export function errorXml(ns: string, e: AwsError, requestId: string = randomUUID()): string {
   return `<ErrorResponse xmlns="${ns}">\n  <Error>\n    <Type>${e.type}</Type>\n    <Code>${esc(e.code)}</Code>\n    <Message>${esc(e.message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`;
 }
 

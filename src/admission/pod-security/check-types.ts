@@ -61,6 +61,13 @@ export interface CheckDefinition {
   readonly versions: readonly CheckVersion[];
 }
 
-export function fail(reason: string, detail: string, fieldPaths: readonly string[], actual?: unknown): CheckFailure {
-  return actual === undefined ? { allowed: false, reason, detail, fieldPaths } : { allowed: false, reason, detail, fieldPaths, actual };
+export function fail(
+  reason: string,
+  detail: string,
+  fieldPaths: readonly string[],
+  actual?: unknown,
+): CheckFailure {
+  return actual === undefined
+    ? { allowed: false, reason, detail, fieldPaths }
+    : { allowed: false, reason, detail, fieldPaths, actual };
 }

@@ -5,7 +5,14 @@
 import type { Reason } from "../../lib/decision.js";
 import { KubeiamError } from "../../lib/errors.js";
 import type { CheckId } from "./check-types.js";
-import { effectiveMinor, formatLevelVersion, NEWEST_POLICY_MINOR, parseLevel, parseVersion, type PodSecurityLevel } from "./level-version.js";
+import {
+  effectiveMinor,
+  formatLevelVersion,
+  NEWEST_POLICY_MINOR,
+  parseLevel,
+  parseVersion,
+  type PodSecurityLevel,
+} from "./level-version.js";
 import { violatesMessage } from "./messages.js";
 import { readPodView } from "./pod-view.js";
 import { checksFor } from "./registry.js";
@@ -70,7 +77,10 @@ export function evaluatePodSecurity(input: PodSecurityInput): PodSecurityResult 
   const requested = parseVersion(input.version);
   const newest = input.newestMinor ?? NEWEST_POLICY_MINOR;
   if (!Number.isInteger(newest) || newest < 0 || newest > NEWEST_POLICY_MINOR) {
-    throw new KubeiamError("PSA_POLICY_INVALID", `newest policy version must be an integer minor version between 0 and ${NEWEST_POLICY_MINOR}, found ${String(newest)}`);
+    throw new KubeiamError(
+      "PSA_POLICY_INVALID",
+      `newest policy version must be an integer minor version between 0 and ${NEWEST_POLICY_MINOR}, found ${String(newest)}`,
+    );
   }
   const pod = readPodView(input.podMeta, input.podSpec, input.fieldPathPrefix ?? "");
   const minor = effectiveMinor(requested, newest);
@@ -100,7 +110,12 @@ export function evaluatePodSecurity(input: PodSecurityInput): PodSecurityResult 
       reasons.push(check.okReason);
       continue;
     }
-    violations.push({ check: check.id, reason: outcome.reason, detail: outcome.detail, fieldPaths: outcome.fieldPaths });
+    violations.push({
+      check: check.id,
+      reason: outcome.reason,
+      detail: outcome.detail,
+      fieldPaths: outcome.fieldPaths,
+    });
     const reason: Reason = {
       check: `psa.${check.id}`,
       ok: false,
@@ -111,6 +126,16 @@ export function evaluatePodSecurity(input: PodSecurityInput): PodSecurityResult 
     reasons.push(outcome.actual === undefined ? reason : { ...reason, actual: outcome.actual });
   }
 
-  if (violations.length === 0) return { allowed: true, level, version, levelVersion, checksVersion, violations, reasons };
-  return { allowed: false, level, version, levelVersion, checksVersion, violations, message: violatesMessage(levelVersion, violations), reasons };
+  if (violations.length === 0)
+    return { allowed: true, level, version, levelVersion, checksVersion, violations, reasons };
+  return {
+    allowed: false,
+    level,
+    version,
+    levelVersion,
+    checksVersion,
+    violations,
+    message: violatesMessage(levelVersion, violations),
+    reasons,
+  };
 }

@@ -17,7 +17,9 @@ export type PodSecurityKind =
   | "CronJob";
 
 /** API group and path of the pod template (metadata + spec) inside each kind. */
-const KINDS: Readonly<Record<PodSecurityKind, { readonly group: string; readonly template: readonly string[] }>> = {
+const KINDS: Readonly<
+  Record<PodSecurityKind, { readonly group: string; readonly template: readonly string[] }>
+> = {
   Pod: { group: "", template: [] },
   PodTemplate: { group: "", template: ["template"] },
   ReplicationController: { group: "", template: ["spec", "template"] },
@@ -65,20 +67,29 @@ export function isPodSecurityKind(apiVersion: string, kind: string): kind is Pod
  * Throws POD_OBJECT_INVALID when the object is not one of the supported kinds or is malformed.
  */
 export function extractPodSpec(object: unknown): ExtractedPodSpec | null {
-  if (!isRecord(object)) invalid(`expected a Kubernetes object (a mapping), found ${object === null ? "null" : Array.isArray(object) ? "a list" : typeof object}`);
+  if (!isRecord(object))
+    invalid(
+      `expected a Kubernetes object (a mapping), found ${object === null ? "null" : Array.isArray(object) ? "a list" : typeof object}`,
+    );
   const { apiVersion, kind } = object;
   if (typeof kind !== "string" || kind === "") invalid("object has no kind");
   if (typeof apiVersion !== "string" || apiVersion === "") invalid(`${kind} has no apiVersion`);
   if (!isPodSecurityKind(apiVersion, kind)) {
-    const supported = POD_SECURITY_KINDS.map((k) => `${k} (${KINDS[k].group === "" ? "core" : KINDS[k].group})`).join(", ");
-    invalid(`kind ${kind} of ${apiVersion} has no pod template Pod Security evaluates; supported kinds: ${supported}`, { kind, apiVersion });
+    const supported = POD_SECURITY_KINDS.map(
+      (k) => `${k} (${KINDS[k].group === "" ? "core" : KINDS[k].group})`,
+    ).join(", ");
+    invalid(
+      `kind ${kind} of ${apiVersion} has no pod template Pod Security evaluates; supported kinds: ${supported}`,
+      { kind, apiVersion },
+    );
   }
   const meta = object.metadata;
   if (meta != null && !isRecord(meta)) invalid(`${kind}: metadata: expected an object`);
   const name = meta?.name ?? "";
   if (typeof name !== "string") invalid(`${kind}: metadata.name: expected a string`);
   const namespace = meta?.namespace;
-  if (namespace != null && typeof namespace !== "string") invalid(`${kind} ${name}: metadata.namespace: expected a string`);
+  if (namespace != null && typeof namespace !== "string")
+    invalid(`${kind} ${name}: metadata.namespace: expected a string`);
 
   // walk to the template; for kinds other than ReplicationController a missing step is an empty struct
   let template: Record<string, unknown> = object;
@@ -90,12 +101,23 @@ export function extractPodSpec(object: unknown): ExtractedPodSpec | null {
       template = {};
       continue;
     }
-    if (!isRecord(next)) invalid(`${kind} ${name}: ${path.slice(0, i + 1).join(".")}: expected an object`, { field: path.slice(0, i + 1).join(".") });
+    if (!isRecord(next))
+      invalid(`${kind} ${name}: ${path.slice(0, i + 1).join(".")}: expected an object`, {
+        field: path.slice(0, i + 1).join("."),
+      });
     template = next;
   }
   const prefix = path.length === 0 ? "" : path.join(".") + ".";
   const podMeta = template.metadata ?? {};
-  if (!isRecord(podMeta)) invalid(`${kind} ${name}: ${prefix}metadata: expected an object`, { field: `${prefix}metadata` });
-  const base = { kind, apiVersion, name, podMeta: podMeta as PodMetaLike, podSpec: template.spec ?? {}, fieldPathPrefix: prefix };
+  if (!isRecord(podMeta))
+    invalid(`${kind} ${name}: ${prefix}metadata: expected an object`, { field: `${prefix}metadata` });
+  const base = {
+    kind,
+    apiVersion,
+    name,
+    podMeta: podMeta as PodMetaLike,
+    podSpec: template.spec ?? {},
+    fieldPathPrefix: prefix,
+  };
   return typeof namespace === "string" ? { ...base, namespace } : base;
 }

@@ -4,7 +4,13 @@ export type { PodMetaLike, PodSecurityInput, PodSecurityResult, PodSecurityViola
 export { extractPodSpec, isPodSecurityKind, POD_SECURITY_KINDS } from "./extract-pod-spec.js";
 export type { ExtractedPodSpec, PodSecurityKind } from "./extract-pod-spec.js";
 export { parseNamespacePolicy, DEFAULT_NAMESPACE_POLICY, LABEL_PREFIX } from "./namespace-policy.js";
-export type { LabelError, LevelVersion, NamespacePolicy, NamespacePolicyResult, PolicyMode } from "./namespace-policy.js";
+export type {
+  LabelError,
+  LevelVersion,
+  NamespacePolicy,
+  NamespacePolicyResult,
+  PolicyMode,
+} from "./namespace-policy.js";
 export {
   NEWEST_POLICY_MINOR,
   POD_SECURITY_LEVELS,
@@ -18,6 +24,11 @@ export {
   tryParseVersion,
 } from "./level-version.js";
 export type { PodSecurityLevel, PolicyVersion } from "./level-version.js";
-export { aggregateViolations, forbiddenPodMessage, violatesMessage, wouldViolateMessage } from "./messages.js";
+export {
+  aggregateViolations,
+  forbiddenPodMessage,
+  violatesMessage,
+  wouldViolateMessage,
+} from "./messages.js";
 export { CHECK_CATALOGUE, checksFor } from "./registry.js";
 export type { CheckId, BaselineCheckId, RestrictedCheckId } from "./check-types.js";

@@ -13,7 +13,15 @@ export const POD_SECURITY_LEVELS: readonly PodSecurityLevel[] = ["privileged", "
 export const NEWEST_POLICY_MINOR = 37;
 
 /** A parsed policy version: `latest`, or `v1.<minor>`. */
-export type PolicyVersion = { readonly latest: true } | { readonly latest: false; readonly minor: number };
+export type PolicyVersion =
+  | { readonly latest: true }
+  | {
+      readonly latest: false;
+      /** May be imprecise beyond 2^53; only compared with the newest known minor. */
+      readonly minor: number;
+      /** `v1.N` exactly as parsed (canonical: no leading zeros). */
+      readonly text: string;
+    };
 
 export const LATEST: PolicyVersion = Object.freeze({ latest: true });
 
@@ -38,8 +46,9 @@ export function tryParseVersion(value: string): PolicyVersion | undefined {
   const m = VERSION_RE.exec(value);
   if (!m) return undefined;
   const digits = m[1]!;
-  if (digits.length > INT64_MAX.length || (digits.length === INT64_MAX.length && digits > INT64_MAX)) return undefined;
-  return { latest: false, minor: Number(digits) };
+  if (digits.length > INT64_MAX.length || (digits.length === INT64_MAX.length && digits > INT64_MAX))
+    return undefined;
+  return { latest: false, minor: Number(digits), text: value };
 }
 
 /** Why `value` is not a version, in upstream wording; undefined when it is one. */
@@ -50,23 +59,31 @@ export function versionProblem(value: string): string | undefined {
 /** Parses a level or throws PSA_POLICY_INVALID naming the bad value. */
 export function parseLevel(value: unknown): PodSecurityLevel {
   if (isPodSecurityLevel(value)) return value;
-  throw new KubeiamError("PSA_POLICY_INVALID", `invalid Pod Security level ${JSON.stringify(value)}: must be one of ${POD_SECURITY_LEVELS.join(", ")}`, {
-    level: typeof value === "string" ? value : String(value),
-  });
+  throw new KubeiamError(
+    "PSA_POLICY_INVALID",
+    `invalid Pod Security level ${JSON.stringify(value)}: must be one of ${POD_SECURITY_LEVELS.join(", ")}`,
+    {
+      level: typeof value === "string" ? value : String(value),
+    },
+  );
 }
 
 /** Parses a version or throws PSA_POLICY_INVALID naming the bad value. */
 export function parseVersion(value: unknown): PolicyVersion {
   const v = typeof value === "string" ? tryParseVersion(value) : undefined;
   if (v !== undefined) return v;
-  throw new KubeiamError("PSA_POLICY_INVALID", `invalid Pod Security version ${JSON.stringify(value)}: must be "latest" or "v1.N" (N without leading zeros)`, {
-    version: typeof value === "string" ? value : String(value),
-  });
+  throw new KubeiamError(
+    "PSA_POLICY_INVALID",
+    `invalid Pod Security version ${JSON.stringify(value)}: must be "latest" or "v1.N" (N without leading zeros)`,
+    {
+      version: typeof value === "string" ? value : String(value),
+    },
+  );
 }
 
 /** `latest` or `v1.N`, as upstream prints a version. */
 export function formatVersion(v: PolicyVersion): string {
-  return v.latest ? "latest" : `v1.${v.minor}`;
+  return v.latest ? "latest" : v.text;
 }
 
 /** `level:version`, as it appears inside the quotes of `violates PodSecurity "…"`. */

@@ -4,7 +4,13 @@
  * (enforce fails closed, audit and warn fail open, a bad version means latest) and the field
  * errors a namespace create/update with such labels is rejected with.
  */
-import { compareLevels, isPodSecurityLevel, levelProblem, versionProblem, type PodSecurityLevel } from "./level-version.js";
+import {
+  compareLevels,
+  isPodSecurityLevel,
+  levelProblem,
+  versionProblem,
+  type PodSecurityLevel,
+} from "./level-version.js";
 import { goQuote } from "./lib/text.js";
 
 export const LABEL_PREFIX = "pod-security.kubernetes.io/";
@@ -44,7 +50,11 @@ export interface NamespacePolicyResult {
 const PRIVILEGED_LATEST: LevelVersion = Object.freeze({ level: "privileged", version: "latest" });
 
 /** The policy of a namespace without labels when the admission configuration sets no defaults. */
-export const DEFAULT_NAMESPACE_POLICY: NamespacePolicy = Object.freeze({ enforce: PRIVILEGED_LATEST, audit: PRIVILEGED_LATEST, warn: PRIVILEGED_LATEST });
+export const DEFAULT_NAMESPACE_POLICY: NamespacePolicy = Object.freeze({
+  enforce: PRIVILEGED_LATEST,
+  audit: PRIVILEGED_LATEST,
+  warn: PRIVILEGED_LATEST,
+});
 
 function labelError(label: string, value: string, detail: string): LabelError {
   const field = `metadata.labels[${label}]`;
@@ -60,9 +70,13 @@ export function parseNamespacePolicy(
   defaults: NamespacePolicy = DEFAULT_NAMESPACE_POLICY,
 ): NamespacePolicyResult {
   const errors: LabelError[] = [];
-  const get = (key: string): string | undefined => (labels != null && Object.hasOwn(labels, key) ? labels[key] : undefined);
+  const get = (key: string): string | undefined =>
+    labels != null && Object.hasOwn(labels, key) ? labels[key] : undefined;
 
-  const readLevel = (mode: PolicyMode, onError: PodSecurityLevel): { level: PodSecurityLevel; set: boolean; valid: boolean } => {
+  const readLevel = (
+    mode: PolicyMode,
+    onError: PodSecurityLevel,
+  ): { level: PodSecurityLevel; set: boolean; valid: boolean } => {
     const label = LABEL_PREFIX + mode;
     const value = get(label);
     if (value === undefined) return { level: defaults[mode].level, set: false, valid: false };

@@ -117,7 +117,10 @@ function typeName(v: unknown): string {
 }
 
 function bad(path: string, expected: string, found: unknown): never {
-  throw new KubeiamError("POD_OBJECT_INVALID", `${path}: expected ${expected}, found ${typeName(found)}`, { field: path, expected });
+  throw new KubeiamError("POD_OBJECT_INVALID", `${path}: expected ${expected}, found ${typeName(found)}`, {
+    field: path,
+    expected,
+  });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -136,7 +139,10 @@ function bool(v: unknown, path: string): void {
 function int(v: unknown, path: string, min: number, max: number): void {
   if (v == null) return;
   if (typeof v !== "number" || !Number.isInteger(v)) bad(path, "an integer", v);
-  if (v < min || v > max) throw new KubeiamError("POD_OBJECT_INVALID", `${path}: ${v} is out of range [${min}, ${max}]`, { field: path });
+  if (v < min || v > max)
+    throw new KubeiamError("POD_OBJECT_INVALID", `${path}: ${v} is out of range [${min}, ${max}]`, {
+      field: path,
+    });
 }
 function arr(v: unknown, path: string): readonly unknown[] {
   if (v == null) return [];

@@ -65,7 +65,13 @@ export interface ActiveCheck {
 
 function activeCheck(def: CheckDefinition, version: CheckVersion): ActiveCheck {
   const source = `pod-security.kubernetes.io/${def.level}:v1.${version.minMinor}`;
-  const okReason: Reason = Object.freeze({ check: `psa.${def.id}`, ok: true, message: `${def.id} passed: ${version.rule}`, source, expected: version.rule });
+  const okReason: Reason = Object.freeze({
+    check: `psa.${def.id}`,
+    ok: true,
+    message: `${def.id} passed: ${version.rule}`,
+    source,
+    expected: version.rule,
+  });
   return { id: def.id, level: def.level, sinceMinor: version.minMinor, version, source, okReason };
 }
 

@@ -7,7 +7,16 @@
  */
 import { binaryToText, goQuote } from "./lib/go-strings.js";
 
-export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"] as const;
+export const PARTITIONS = [
+  "aws",
+  "aws-cn",
+  "aws-us-gov",
+  "aws-iso",
+  "aws-iso-b",
+  "aws-iso-e",
+  "aws-iso-f",
+  "aws-eusc",
+] as const;
 export type Partition = (typeof PARTITIONS)[number];
 
 interface PartitionInfo {
@@ -20,18 +29,47 @@ interface PartitionInfo {
 
 /** Region regexes from the AWS SDK partitions data; domains as aws-iam-authenticator verifies them. */
 const PARTITION_INFO: Readonly<Record<Partition, PartitionInfo>> = {
-  aws: { regions: ["aws-global"], regionRegex: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, dns: "amazonaws.com", dualStack: "api.aws" },
-  "aws-cn": { regions: ["aws-cn-global"], regionRegex: /^cn-\w+-\d+$/, dns: "amazonaws.com.cn", dualStack: "api.amazonwebservices.com.cn" },
-  "aws-eusc": { regions: [], regionRegex: /^eusc-(de)-\w+-\d+$/, dns: "amazonaws.eu", dualStack: "api.amazonwebservices.eu" },
+  aws: {
+    regions: ["aws-global"],
+    regionRegex: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/,
+    dns: "amazonaws.com",
+    dualStack: "api.aws",
+  },
+  "aws-cn": {
+    regions: ["aws-cn-global"],
+    regionRegex: /^cn-\w+-\d+$/,
+    dns: "amazonaws.com.cn",
+    dualStack: "api.amazonwebservices.com.cn",
+  },
+  "aws-eusc": {
+    regions: [],
+    regionRegex: /^eusc-(de)-\w+-\d+$/,
+    dns: "amazonaws.eu",
+    dualStack: "api.amazonwebservices.eu",
+  },
   "aws-iso": { regions: ["aws-iso-global"], regionRegex: /^us-iso-\w+-\d+$/, dns: "c2s.ic.gov" },
   "aws-iso-b": { regions: ["aws-iso-b-global"], regionRegex: /^us-isob-\w+-\d+$/, dns: "sc2s.sgov.gov" },
   "aws-iso-e": { regions: ["aws-iso-e-global"], regionRegex: /^eu-isoe-\w+-\d+$/, dns: "cloud.adc-e.uk" },
   "aws-iso-f": { regions: ["aws-iso-f-global"], regionRegex: /^us-isof-\w+-\d+$/, dns: "csp.hci.ic.gov" },
-  "aws-us-gov": { regions: ["aws-us-gov-global"], regionRegex: /^us-gov-\w+-\d+$/, dns: "amazonaws.com", dualStack: "api.aws" },
+  "aws-us-gov": {
+    regions: ["aws-us-gov-global"],
+    regionRegex: /^us-gov-\w+-\d+$/,
+    dns: "amazonaws.com",
+    dualStack: "api.aws",
+  },
 };
 
 /** Search order of the SDK partitions data. */
-const SDK_ORDER: readonly Partition[] = ["aws", "aws-cn", "aws-eusc", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-us-gov"];
+const SDK_ORDER: readonly Partition[] = [
+  "aws",
+  "aws-cn",
+  "aws-eusc",
+  "aws-iso",
+  "aws-iso-b",
+  "aws-iso-e",
+  "aws-iso-f",
+  "aws-us-gov",
+];
 
 export function isPartition(p: string): p is Partition {
   return (PARTITIONS as readonly string[]).includes(p);
@@ -52,7 +90,8 @@ export function resolvedStsHosts(region: string): string[] {
     region === "aws-global" ? "sts.amazonaws.com" : `sts.${region}.${info.dns}`,
     p === "aws-us-gov" ? `sts.${region}.amazonaws.com` : `sts-fips.${region}.${info.dns}`,
   ];
-  if (info.dualStack !== undefined) hosts.push(`sts.${region}.${info.dualStack}`, `sts-fips.${region}.${info.dualStack}`);
+  if (info.dualStack !== undefined)
+    hosts.push(`sts.${region}.${info.dualStack}`, `sts-fips.${region}.${info.dualStack}`);
   return hosts;
 }
 
@@ -71,7 +110,11 @@ export interface StsHostOptions {
 }
 
 export type StsHostResult =
-  | { ok: true; /** "global" for sts.amazonaws.com, else the region label of the host. */ region: string; rule: string }
+  | {
+      ok: true;
+      /** "global" for sts.amazonaws.com, else the region label of the host (the host itself for an extra host). */ region: string;
+      rule: string;
+    }
   | { ok: false; /** Upstream text (without the FormatError prefix). */ error: string; rule: string };
 
 /** getStsRegion: the second dot-label, or "global" for the legacy endpoint. */
@@ -90,29 +133,52 @@ export function verifyStsHost(host: string, opts: StsHostOptions = {}): StsHostR
   const partition = opts.partition ?? "aws";
   const info = PARTITION_INFO[partition];
   const text = binaryToText(host);
-  if (opts.extraHosts?.includes(host)) {
-    const r = stsRegionOfHost(host);
-    return { ok: true, region: r.ok ? r.region : "", rule: "extra-host" };
-  }
+  // An extra host has no AWS region; its name stands in for one in STS error texts.
+  if (opts.extraHosts?.includes(host)) return { ok: true, region: text, rule: "extra-host" };
   const r = stsRegionOfHost(host);
-  if (!r.ok) return { ok: false, error: `could not parse region for pre-signed URL ${text}, ${r.error}`, rule: "region-from-host" };
+  if (!r.ok)
+    return {
+      ok: false,
+      error: `could not parse region for pre-signed URL ${text}, ${r.error}`,
+      rule: "region-from-host",
+    };
   const region = r.region;
   if (region === "global") {
-    if (partition !== "aws") return { ok: false, error: `global endpoint unsupported in partition ${partition}`, rule: "global-endpoint" };
+    if (partition !== "aws")
+      return {
+        ok: false,
+        error: `global endpoint unsupported in partition ${partition}`,
+        rule: "global-endpoint",
+      };
     return { ok: true, region, rule: "global-endpoint" };
   }
   if (!REGION_FORMAT.test(region)) {
-    return { ok: false, error: `invalid region identifier format provided: ${binaryToText(region)}`, rule: "region-format" };
+    return {
+      ok: false,
+      error: `invalid region identifier format provided: ${binaryToText(region)}`,
+      rule: "region-format",
+    };
   }
   if (!resolvedStsHosts(region).includes(host)) {
     const ir = opts.instanceRegion ?? "";
-    const fallback = ir === "" ? [] : [`sts.${ir}.${info.dns}`, ...(info.dualStack === undefined ? [] : [`sts.${ir}.${info.dualStack}`])];
+    const fallback =
+      ir === ""
+        ? []
+        : [`sts.${ir}.${info.dns}`, ...(info.dualStack === undefined ? [] : [`sts.${ir}.${info.dualStack}`])];
     if (fallback.includes(host)) return { ok: true, region, rule: "instance-region" };
-    return { ok: false, error: `unexpected hostname ${goQuote(host)} in pre-signed URL`, rule: "resolved-endpoints" };
+    return {
+      ok: false,
+      error: `unexpected hostname ${goQuote(host)} in pre-signed URL`,
+      rule: "resolved-endpoints",
+    };
   }
   const domain = host.split(".").slice(2).join(".");
   if (domain !== info.dns && domain !== info.dualStack) {
-    return { ok: false, error: `partition {${partition}} does not support hostname ${text}`, rule: "partition-domain" };
+    return {
+      ok: false,
+      error: `partition {${partition}} does not support hostname ${text}`,
+      rule: "partition-domain",
+    };
   }
   return { ok: true, region, rule: "resolved-endpoints" };
 }

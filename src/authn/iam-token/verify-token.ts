@@ -92,7 +92,12 @@ export interface RejectedToken {
 
 export type VerifyTokenResult = VerifiedToken | RejectedToken;
 
-function reject(check: TokenCheck, detail: string, explain: string, extra: { expected?: unknown; actual?: unknown } = {}): RejectedToken {
+function reject(
+  check: TokenCheck,
+  detail: string,
+  explain: string,
+  extra: { expected?: unknown; actual?: unknown } = {},
+): RejectedToken {
   const reason: Reason = { check: `iam-token.${check}`, ok: false, message: explain, ...extra };
   return { ok: false, error: FORMAT_ERROR_PREFIX + detail, check, reason };
 }
@@ -105,15 +110,25 @@ function reject(check: TokenCheck, detail: string, explain: string, extra: { exp
 export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): VerifyTokenResult {
   const tokenBytes = Buffer.from(token, "utf8");
   if (tokenBytes.length > MAX_TOKEN_BYTES) {
-    return reject("size", "token is too large", `The token is ${tokenBytes.length} bytes; the limit is ${MAX_TOKEN_BYTES}.`, {
-      expected: `<= ${MAX_TOKEN_BYTES} bytes`,
-      actual: tokenBytes.length,
-    });
+    return reject(
+      "size",
+      "token is too large",
+      `The token is ${tokenBytes.length} bytes; the limit is ${MAX_TOKEN_BYTES}.`,
+      {
+        expected: `<= ${MAX_TOKEN_BYTES} bytes`,
+        actual: tokenBytes.length,
+      },
+    );
   }
   if (!token.startsWith(TOKEN_PREFIX)) {
-    return reject("prefix", `token is missing expected "${TOKEN_PREFIX}" prefix`, `An IAM token starts with "${TOKEN_PREFIX}".`, {
-      expected: TOKEN_PREFIX,
-    });
+    return reject(
+      "prefix",
+      `token is missing expected "${TOKEN_PREFIX}" prefix`,
+      `An IAM token starts with "${TOKEN_PREFIX}".`,
+      {
+        expected: TOKEN_PREFIX,
+      },
+    );
   }
 
   const decoded = decodeRawUrlBase64(tokenBytes.subarray(TOKEN_PREFIX.length));
@@ -134,24 +149,43 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
   const url = parsed.url;
 
   if (url.scheme !== "https") {
-    return reject("scheme", `unexpected scheme ${goQuote(url.scheme)} in pre-signed URL`, "The presigned URL must use https.", {
-      expected: "https",
-      actual: binaryToText(url.scheme),
-    });
+    return reject(
+      "scheme",
+      `unexpected scheme ${goQuote(url.scheme)} in pre-signed URL`,
+      "The presigned URL must use https.",
+      {
+        expected: "https",
+        actual: binaryToText(url.scheme),
+      },
+    );
   }
 
-  const host = verifyStsHost(url.host, { partition: opts.partition, instanceRegion: opts.instanceRegion, extraHosts: opts.extraHosts });
+  const host = verifyStsHost(url.host, {
+    partition: opts.partition,
+    instanceRegion: opts.instanceRegion,
+    extraHosts: opts.extraHosts,
+  });
   if (!host.ok) {
-    return reject("host", host.error, `The presigned URL's host is not an STS endpoint of partition ${opts.partition ?? "aws"} (rule: ${host.rule}).`, {
-      actual: binaryToText(url.host),
-    });
+    return reject(
+      "host",
+      host.error,
+      `The presigned URL's host is not an STS endpoint of partition ${opts.partition ?? "aws"} (rule: ${host.rule}).`,
+      {
+        actual: binaryToText(url.host),
+      },
+    );
   }
 
   if (url.path !== "/") {
-    return reject("path", "unexpected path in pre-signed URL", "The presigned URL's path must be exactly \"/\".", {
-      expected: "/",
-      actual: binaryToText(url.path),
-    });
+    return reject(
+      "path",
+      "unexpected path in pre-signed URL",
+      'The presigned URL\'s path must be exactly "/".',
+      {
+        expected: "/",
+        actual: binaryToText(url.path),
+      },
+    );
   }
 
   const query = goParseQuery(url.rawQuery);
@@ -177,26 +211,41 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
   for (const [key, values] of query.values) {
     const lower = goToLower(key);
     if (!ALLOWED_PARAMS.has(lower)) {
-      return reject("query-allowlist", `non-whitelisted query parameter ${goQuote(key)}`, "The query carries a parameter a GetCallerIdentity presign never has.", {
-        expected: [...ALLOWED_PARAMS],
-        actual: binaryToText(key),
-      });
+      return reject(
+        "query-allowlist",
+        `non-whitelisted query parameter ${goQuote(key)}`,
+        "The query carries a parameter a GetCallerIdentity presign never has.",
+        {
+          expected: [...ALLOWED_PARAMS],
+          actual: binaryToText(key),
+        },
+      );
     }
     if (values.length !== 1) {
-      return reject("query-multivalue", "query parameter with multiple values not supported", `The parameter ${binaryToText(key)} appears ${values.length} times.`, {
-        expected: 1,
-        actual: values.length,
-      });
+      return reject(
+        "query-multivalue",
+        "query parameter with multiple values not supported",
+        `The parameter ${binaryToText(key)} appears ${values.length} times.`,
+        {
+          expected: 1,
+          actual: values.length,
+        },
+      );
     }
     params.set(lower, values[0]!);
   }
 
   const action = params.get("action") ?? "";
   if (action !== "GetCallerIdentity") {
-    return reject("action", "unexpected action parameter in pre-signed URL", "Action must be GetCallerIdentity (case-sensitive).", {
-      expected: "GetCallerIdentity",
-      actual: binaryToText(action),
-    });
+    return reject(
+      "action",
+      "unexpected action parameter in pre-signed URL",
+      "Action must be GetCallerIdentity (case-sensitive).",
+      {
+        expected: "GetCallerIdentity",
+        actual: binaryToText(action),
+      },
+    );
   }
 
   const signedHeaders = (params.get("x-amz-signedheaders") ?? "").split(";");
@@ -205,21 +254,33 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
       "signed-headers",
       `client did not sign the ${CLUSTER_ID_HEADER} header in the pre-signed URL`,
       `X-Amz-SignedHeaders must include ${CLUSTER_ID_HEADER}, which binds the token to a cluster.`,
-      { expected: `includes ${CLUSTER_ID_HEADER}`, actual: binaryToText(params.get("x-amz-signedheaders") ?? "") },
+      {
+        expected: `includes ${CLUSTER_ID_HEADER}`,
+        actual: binaryToText(params.get("x-amz-signedheaders") ?? ""),
+      },
     );
   }
 
   const expires = goAtoi(params.get("x-amz-expires") ?? "");
   if (!expires.ok || expires.value < 0n || expires.value > BigInt(MAX_X_AMZ_EXPIRES)) {
-    return reject("expires", `invalid X-Amz-Expires parameter in pre-signed URL: ${expires.value}`, `X-Amz-Expires must be present and an integer from 0 to ${MAX_X_AMZ_EXPIRES}.`, {
-      expected: `0..${MAX_X_AMZ_EXPIRES}`,
-      actual: binaryToText(params.get("x-amz-expires") ?? ""),
-    });
+    return reject(
+      "expires",
+      `invalid X-Amz-Expires parameter in pre-signed URL: ${expires.value}`,
+      `X-Amz-Expires must be present and an integer from 0 to ${MAX_X_AMZ_EXPIRES}.`,
+      {
+        expected: `0..${MAX_X_AMZ_EXPIRES}`,
+        actual: binaryToText(params.get("x-amz-expires") ?? ""),
+      },
+    );
   }
 
   const date = params.get("x-amz-date") ?? "";
   if (date === "") {
-    return reject("date-missing", "X-Amz-Date parameter must be present in pre-signed URL", "X-Amz-Date is required; the token expires 15 minutes after it.");
+    return reject(
+      "date-missing",
+      "X-Amz-Date parameter must be present in pre-signed URL",
+      "X-Amz-Date is required; the token expires 15 minutes after it.",
+    );
   }
 
   const accessKeyId = binaryToText((params.get("x-amz-credential") ?? "").split("/")[0]!);
@@ -236,17 +297,27 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
   const nowNs = BigInt(Math.trunc(opts.now)) * 1_000_000n;
   const expiresNs = when.epochNs + BigInt(PRESIGNED_URL_LIFETIME_MS) * 1_000_000n;
   if (nowNs > expiresNs) {
-    return reject("date-expired", `X-Amz-Date parameter is expired (15 minute expiration) ${when.display}`, "The token was signed more than 15 minutes ago.", {
-      expected: `now <= ${new Date(Number(expiresNs / 1_000_000n)).toISOString()}`,
-      actual: new Date(Math.trunc(opts.now)).toISOString(),
-    });
+    return reject(
+      "date-expired",
+      `X-Amz-Date parameter is expired (15 minute expiration) ${when.display}`,
+      "The token was signed more than 15 minutes ago.",
+      {
+        expected: `now <= ${new Date(Number(expiresNs / 1_000_000n)).toISOString()}`,
+        actual: new Date(Math.trunc(opts.now)).toISOString(),
+      },
+    );
   }
 
   const stsUrl = replayUrl(url.host, url.rawQuery);
   if (!stsUrl) {
-    return reject("replay-url", "unexpected hostname in pre-signed URL", "The STS URL cannot be rebuilt without changing its host; refusing to replay it.", {
-      actual: binaryToText(url.host),
-    });
+    return reject(
+      "replay-url",
+      "unexpected hostname in pre-signed URL",
+      "The STS URL cannot be rebuilt without changing its host; refusing to replay it.",
+      {
+        actual: binaryToText(url.host),
+      },
+    );
   }
 
   return {
@@ -274,7 +345,10 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
  * different host or path than the one that passed the allow-list.
  */
 function replayUrl(host: string, rawQuery: string): URL | undefined {
-  const query = rawQuery.replace(/[\x80-\xff]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"));
+  const query = rawQuery.replace(
+    /[\x80-\xff]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"),
+  );
   let u: URL;
   try {
     u = new URL(`https://${host}/?${query}`);

@@ -7,7 +7,10 @@
 const NON_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
 
 /** strconv.Quote: double-quoted, Go escapes for `"`, `\`, control and non-printable characters. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 export function goQuote(s: string): string {
+  if (PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -46,7 +49,8 @@ export function goQuote(s: string): string {
     } else if (cp < 0x20 || cp === 0x7f) {
       out += "\\x" + cp.toString(16).padStart(2, "0");
     } else if (NON_PRINTABLE.test(ch)) {
-      out += cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
+      out +=
+        cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
     } else {
       out += ch;
     }
@@ -86,7 +90,10 @@ export function aggregateMessage(messages: readonly string[]): string {
  * U+2029 as \u escapes.
  */
 export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return JSON.stringify(s).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
 }
 
 /** encoding/json of a plain JSON value keeping key order, strings HTML-escaped, no spaces. */

@@ -5,7 +5,7 @@
  * warnings (a binding without subjects) keep the object.
  */
 import type { KubeObject } from "../../store/types.js";
-import type { BindingKind, PolicyRule, RbacProblem, RoleRef, Subject, SubjectKind } from "../types.js";
+import type { BindingKind, PolicyRule, RbacProblem, RoleRef, Subject } from "../types.js";
 import { RBAC_GROUP } from "../types.js";
 import { goQuote } from "./go-format.js";
 
@@ -48,7 +48,12 @@ export interface ParsedBinding {
 
 export type ParsedRbacObject = ParsedRole | ParsedClusterRole | ParsedBinding;
 
-export const RBAC_KINDS: ReadonlySet<string> = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+export const RBAC_KINDS: ReadonlySet<string> = new Set([
+  "Role",
+  "ClusterRole",
+  "RoleBinding",
+  "ClusterRoleBinding",
+]);
 
 export interface ParseOutcome<T> {
   /** Undefined when the object has an error. */
@@ -138,14 +143,19 @@ export function validateRule(rule: PolicyRule, namespaced: boolean): string[] {
   const errs: string[] = [];
   if (rule.verbs.length === 0) errs.push("verbs: Required value: verbs must contain at least one value");
   if (rule.nonResourceURLs.length > 0) {
-    if (namespaced) errs.push("nonResourceURLs: Invalid value: namespaced rules cannot apply to non-resource URLs");
+    if (namespaced)
+      errs.push("nonResourceURLs: Invalid value: namespaced rules cannot apply to non-resource URLs");
     if (rule.apiGroups.length > 0 || rule.resources.length > 0 || rule.resourceNames.length > 0) {
-      errs.push("nonResourceURLs: Invalid value: rules cannot apply to both regular resources and non-resource URLs");
+      errs.push(
+        "nonResourceURLs: Invalid value: rules cannot apply to both regular resources and non-resource URLs",
+      );
     }
     return errs;
   }
-  if (rule.apiGroups.length === 0) errs.push("apiGroups: Required value: resource rules must supply at least one api group");
-  if (rule.resources.length === 0) errs.push("resources: Required value: resource rules must supply at least one resource");
+  if (rule.apiGroups.length === 0)
+    errs.push("apiGroups: Required value: resource rules must supply at least one api group");
+  if (rule.resources.length === 0)
+    errs.push("resources: Required value: resource rules must supply at least one resource");
   return errs;
 }
 
@@ -178,14 +188,18 @@ function parseSelector(c: Collector, v: unknown, path: string): LabelSelector | 
         const values = stringList(c, e.values, `${p}.values`);
         if (typeof key !== "string" || key === "") c.error(`${p}.key: Required value`);
         if (op !== "In" && op !== "NotIn" && op !== "Exists" && op !== "DoesNotExist") {
-          c.error(`${p}.operator: Invalid value: ${goQuote(String(op))}: not a valid selector operator`);
+          c.error(
+            `${p}.operator: Invalid value: ${typeof op === "string" ? goQuote(op) : JSON.stringify(op ?? null)}: not a valid selector operator`,
+          );
           return;
         }
         if ((op === "In" || op === "NotIn") && values.length === 0) {
           c.error(`${p}.values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`);
         }
         if ((op === "Exists" || op === "DoesNotExist") && values.length > 0) {
-          c.error(`${p}.values: Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`);
+          c.error(
+            `${p}.values: Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`,
+          );
         }
         if (typeof key === "string") matchExpressions.push({ key, operator: op, values });
       });
@@ -210,26 +224,35 @@ function parseSubjects(c: Collector, v: unknown, namespaced: boolean): Subject[]
     const name = typeof raw.name === "string" ? raw.name : "";
     const namespace = typeof raw.namespace === "string" ? raw.namespace : "";
     if (raw.name !== undefined && typeof raw.name !== "string") c.error(`${p}.name: expected a string`);
-    if (raw.namespace !== undefined && typeof raw.namespace !== "string") c.error(`${p}.namespace: expected a string`);
-    if (raw.apiGroup !== undefined && typeof raw.apiGroup !== "string") c.error(`${p}.apiGroup: expected a string`);
+    if (raw.namespace !== undefined && typeof raw.namespace !== "string")
+      c.error(`${p}.namespace: expected a string`);
+    if (raw.apiGroup !== undefined && typeof raw.apiGroup !== "string")
+      c.error(`${p}.apiGroup: expected a string`);
     let apiGroup = typeof raw.apiGroup === "string" ? raw.apiGroup : "";
     if (name === "") c.error(`${p}.name: Required value`);
     if (kind === "ServiceAccount") {
       if (name !== "" && !DNS_SUBDOMAIN.test(name)) {
-        c.error(`${p}.name: Invalid value: ${goQuote(name)}: a service account name must be a lowercase RFC 1123 subdomain`);
+        c.error(
+          `${p}.name: Invalid value: ${goQuote(name)}: a service account name must be a lowercase RFC 1123 subdomain`,
+        );
       }
-      if (apiGroup !== "") c.error(`${p}.apiGroup: Unsupported value: ${goQuote(apiGroup)}: supported values: ""`);
+      if (apiGroup !== "")
+        c.error(`${p}.apiGroup: Unsupported value: ${goQuote(apiGroup)}: supported values: ""`);
       if (!namespaced && namespace === "") c.error(`${p}.namespace: Required value`);
     } else if (kind === "User" || kind === "Group") {
       if (apiGroup === "") apiGroup = RBAC_GROUP; // v1 defaulting
       if (apiGroup !== RBAC_GROUP) {
-        c.error(`${p}.apiGroup: Unsupported value: ${goQuote(apiGroup)}: supported values: ${goQuote(RBAC_GROUP)}`);
+        c.error(
+          `${p}.apiGroup: Unsupported value: ${goQuote(apiGroup)}: supported values: ${goQuote(RBAC_GROUP)}`,
+        );
       }
     } else {
-      c.error(`${p}.kind: Unsupported value: ${goQuote(String(kind))}: supported values: "ServiceAccount", "User", "Group"`);
+      c.error(
+        `${p}.kind: Unsupported value: ${typeof kind === "string" ? goQuote(kind) : JSON.stringify(kind ?? null)}: supported values: "ServiceAccount", "User", "Group"`,
+      );
       return;
     }
-    out.push({ kind: kind as SubjectKind, name, namespace, apiGroup });
+    out.push({ kind, name, namespace, apiGroup });
   });
   return out;
 }
@@ -238,7 +261,8 @@ function metaOf(obj: KubeObject): { name: string; namespace: string; labels: Rec
   const m: unknown = obj.metadata;
   const meta = isRecord(m) ? m : {};
   const labels: Record<string, string> = {};
-  if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === "string") labels[k] = v;
+  if (isRecord(meta.labels))
+    for (const [k, v] of Object.entries(meta.labels)) if (typeof v === "string") labels[k] = v;
   return {
     name: typeof meta.name === "string" ? meta.name : "",
     namespace: typeof meta.namespace === "string" ? meta.namespace : "",
@@ -249,7 +273,9 @@ function metaOf(obj: KubeObject): { name: string; namespace: string; labels: Rec
 function checkMeta(c: Collector, name: string, namespace: string, namespaced: boolean): void {
   if (name === "") c.error("metadata.name: Required value");
   else if (name === "." || name === ".." || name.includes("/") || name.includes("%")) {
-    c.error(`metadata.name: Invalid value: ${goQuote(name)}: may not be '.' or '..' and may not contain '/' or '%'`);
+    c.error(
+      `metadata.name: Invalid value: ${goQuote(name)}: may not be '.' or '..' and may not contain '/' or '%'`,
+    );
   }
   if (namespaced && namespace === "") c.error("metadata.namespace: Required value");
 }
@@ -274,7 +300,9 @@ export function parseClusterRole(obj: KubeObject): ParseOutcome<ParsedClusterRol
     else {
       const sel = agg.clusterRoleSelectors;
       if (!Array.isArray(sel) || sel.length === 0) {
-        c.error("aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil");
+        c.error(
+          "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil",
+        );
       } else {
         selectors = [];
         sel.forEach((s, i) => {
@@ -305,22 +333,31 @@ export function parseBinding(obj: KubeObject): ParseOutcome<ParsedBinding> {
     const rk = rr.kind;
     const rn = rr.name;
     if (apiGroup !== RBAC_GROUP) {
-      c.error(`roleRef.apiGroup: Unsupported value: ${goQuote(String(apiGroup))}: supported values: ${goQuote(RBAC_GROUP)}`);
+      c.error(
+        `roleRef.apiGroup: Unsupported value: ${typeof apiGroup === "string" ? goQuote(apiGroup) : JSON.stringify(apiGroup)}: supported values: ${goQuote(RBAC_GROUP)}`,
+      );
     }
     const allowed = namespaced ? ["Role", "ClusterRole"] : ["ClusterRole"];
     if (typeof rk !== "string" || !allowed.includes(rk)) {
-      c.error(`roleRef.kind: Unsupported value: ${goQuote(String(rk))}: supported values: ${allowed.map(goQuote).join(", ")}`);
+      c.error(
+        `roleRef.kind: Unsupported value: ${typeof rk === "string" ? goQuote(rk) : JSON.stringify(rk ?? null)}: supported values: ${allowed.map(goQuote).join(", ")}`,
+      );
     }
     if (typeof rn !== "string" || rn === "") c.error("roleRef.name: Required value");
     else if (rn === "." || rn === ".." || rn.includes("/") || rn.includes("%")) {
-      c.error(`roleRef.name: Invalid value: ${goQuote(rn)}: may not be '.' or '..' and may not contain '/' or '%'`);
+      c.error(
+        `roleRef.name: Invalid value: ${goQuote(rn)}: may not be '.' or '..' and may not contain '/' or '%'`,
+      );
     }
     if (!c.failed) roleRef = { apiGroup: RBAC_GROUP, kind: rk as "Role" | "ClusterRole", name: rn as string };
   }
   const subjects = parseSubjects(c, obj.subjects, namespaced);
   if (!c.failed && subjects.length === 0) c.warn("subjects: empty; the binding grants nothing");
   if (c.failed || !roleRef) return { value: undefined, problems: c.problems };
-  return { value: { kind, name, namespace: namespaced ? namespace : "", roleRef, subjects }, problems: c.problems };
+  return {
+    value: { kind, name, namespace: namespaced ? namespace : "", roleRef, subjects },
+    problems: c.problems,
+  };
 }
 
 /** Parses any of the four RBAC kinds; undefined value for other kinds or malformed objects. */

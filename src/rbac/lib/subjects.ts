@@ -2,7 +2,7 @@
  * Which binding subjects apply to a user (rule.go appliesTo) and how kube-apiserver names them in
  * its "allowed by" reasons.
  */
-import type { BindingKind, BindingRef, RoleObjectRef, Subject, UserInfo } from "../types.js";
+import type { BindingRef, RoleObjectRef, Subject, UserInfo } from "../types.js";
 import { SERVICE_ACCOUNT_USER_PREFIX } from "../types.js";
 import type { ParsedBinding } from "./parse-objects.js";
 import { goQuote } from "./go-format.js";
@@ -43,7 +43,8 @@ export function firstApplyingSubject(b: ParsedBinding, user: UserInfo): number {
 
 /** `ServiceAccount "name/ns"` (namespace defaulted to the binding's) or `User "x"` / `Group "x"`. */
 export function describeSubject(s: Subject, bindingNamespace: string): string {
-  if (s.kind === "ServiceAccount") return `${s.kind} ${goQuote(s.name + "/" + (s.namespace !== "" ? s.namespace : bindingNamespace))}`;
+  if (s.kind === "ServiceAccount")
+    return `${s.kind} ${goQuote(s.name + "/" + (s.namespace !== "" ? s.namespace : bindingNamespace))}`;
   return `${s.kind} ${goQuote(s.name)}`;
 }
 
@@ -54,7 +55,9 @@ export function describeBinding(b: ParsedBinding, s: Subject): string {
 }
 
 export function bindingRef(b: ParsedBinding): BindingRef {
-  return b.kind === "RoleBinding" ? { kind: b.kind, name: b.name, namespace: b.namespace } : { kind: b.kind, name: b.name };
+  return b.kind === "RoleBinding"
+    ? { kind: b.kind, name: b.name, namespace: b.namespace }
+    : { kind: b.kind, name: b.name };
 }
 
 export function roleObjectRef(b: ParsedBinding): RoleObjectRef {
@@ -65,11 +68,9 @@ export function roleObjectRef(b: ParsedBinding): RoleObjectRef {
 
 /** The subject with its namespace filled in (ServiceAccounts in RoleBindings default to the binding's namespace). */
 export function effectiveSubject(s: Subject, bindingNamespace: string): Subject {
-  return s.kind === "ServiceAccount" && s.namespace === "" && bindingNamespace !== "" ? { ...s, namespace: bindingNamespace } : s;
-}
-
-export function bindingKindLabel(k: BindingKind): string {
-  return k;
+  return s.kind === "ServiceAccount" && s.namespace === "" && bindingNamespace !== ""
+    ? { ...s, namespace: bindingNamespace }
+    : s;
 }
 
 /** `role.rbac.authorization.k8s.io "x" not found` (the lister's NotFound message). */

@@ -7,7 +7,7 @@
 import type { Reason } from "../../lib/decision.js";
 import { podIdentityConfig, type PodIdentityConfig } from "../../admission/pod-identity/config.js";
 import { reviewPodIdentity } from "../../admission/pod-identity/review-pod.js";
-import { ADMISSION_REVIEW_BODY_LIMIT, parseAdmissionReview } from "../../admission/review.js";
+import { ADMISSION_REVIEW_BODY_LIMIT, parseAdmissionReview, serializeAdmissionReview } from "../../admission/review.js";
 import { keyString, type ObjectKey } from "../../store/types.js";
 import type { App } from "../app.js";
 import { sendJson, sendText } from "../http.js";
@@ -68,7 +68,7 @@ export function registerPodIdentityRoutes(app: App, opts: PodIdentityRouteOption
         summary: outcome.summary,
         reasons: waited ? [waited, ...outcome.reasons] : outcome.reasons,
       });
-      sendJson(res, 200, JSON.stringify(outcome.response));
+      sendJson(res, 200, serializeAdmissionReview(outcome.response));
     },
     { name: "admission-pod-identity", bodyLimit: ADMISSION_REVIEW_BODY_LIMIT },
   );

@@ -6,7 +6,10 @@
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "");
 }
 
 /** Milliseconds since the epoch, or undefined when the text is not a valid basic-format instant. */
@@ -14,9 +17,10 @@ export function parseAmzDate(s: string): number | undefined {
   const m = AMZ_DATE.exec(s);
   if (!m) return undefined;
   const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-  if (Number.isNaN(ms) || formatAmzDate(ms) !== s) return undefined;
-  return ms;
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return undefined;
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (d > daysInMonth) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, se);
 }
 
 /** Parses an HTTP Date header (RFC 7231 IMF-fixdate and the obsolete forms Date.parse accepts). */

@@ -5,14 +5,17 @@
  * URI encoding is RFC 3986 (unreserved A-Z a-z 0-9 - _ . ~ stay, everything else %XX upper-case).
  * Non-S3 services normalise the path (dot segments, repeated slashes) and encode it a second time.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { ALGORITHM } from "../types.js";
 import type { HeaderValue } from "../types.js";
 
 const RESERVED_EXTRA = /[!'()*]/g;
 
 /** RFC 3986 percent-encoding of every byte outside the unreserved set. */
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
+
 export function uriEncode(s: string): string {
+  if (UNRESERVED_ONLY.test(s)) return s;
   let out: string;
   try {
     out = encodeURIComponent(s);
@@ -107,7 +110,8 @@ export interface PathOptions {
 
 /** Canonical URI from the path as on the wire. */
 export function canonicalUri(wirePath: string, opts: PathOptions = {}): string {
-  const normalized = opts.normalizePath === false ? (wirePath === "" ? "/" : wirePath) : normalizePath(wirePath);
+  const normalized =
+    opts.normalizePath === false ? (wirePath === "" ? "/" : wirePath) : normalizePath(wirePath);
   if (opts.doubleEncode === false) return normalized;
   return uriEncode(normalized).replace(/%2F/g, "/");
 }
@@ -137,10 +141,15 @@ export function canonicalRequest(c: CanonicalInput): string {
 }
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
 
-export function credentialScopeString(date: string, region: string, service: string, terminator: string): string {
+export function credentialScopeString(
+  date: string,
+  region: string,
+  service: string,
+  terminator: string,
+): string {
   return `${date}/${region}/${service}/${terminator}`;
 }
 

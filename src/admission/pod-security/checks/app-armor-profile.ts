@@ -40,7 +40,9 @@ function evaluate(pod: PodView): CheckOutcome {
     }
   }
   if (badContainers.length > 0) {
-    badSetters.push(`${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`);
+    badSetters.push(
+      `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
+    );
   }
 
   const badAnnotations: string[] = [];

@@ -50,5 +50,11 @@ function evaluate(pod: PodView): CheckOutcome {
 export const capabilitiesBaseline: CheckDefinition = {
   id: "capabilities_baseline",
   level: "baseline",
-  versions: [{ minMinor: 0, evaluate, rule: `securityContext.capabilities.add only within ${[...ALLOWED_1_0].join(", ")}` }],
+  versions: [
+    {
+      minMinor: 0,
+      evaluate,
+      rule: `securityContext.capabilities.add only within ${[...ALLOWED_1_0].join(", ")}`,
+    },
+  ],
 };

@@ -37,7 +37,9 @@ function evaluate(pod: PodView): CheckOutcome {
   }
   const details: string[] = [];
   if (missingDropAll.length > 0) {
-    details.push(`${pluralize("container", "containers", missingDropAll.length)} ${joinQuote(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
+    details.push(
+      `${pluralize("container", "containers", missingDropAll.length)} ${joinQuote(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`,
+    );
   }
   const capList = sortedList(forbidden);
   if (addingForbidden.length > 0) {
@@ -46,7 +48,10 @@ function evaluate(pod: PodView): CheckOutcome {
     );
   }
   if (details.length === 0) return PASS;
-  return fail("unrestricted capabilities", details.join("; "), paths, { missingDropAll, forbiddenAdd: capList });
+  return fail("unrestricted capabilities", details.join("; "), paths, {
+    missingDropAll,
+    forbiddenAdd: capList,
+  });
 }
 
 export const capabilitiesRestricted: CheckDefinition = {

@@ -19,5 +19,7 @@ function evaluate(pod: PodView): CheckOutcome {
 export const hostNamespaces: CheckDefinition = {
   id: "hostNamespaces",
   level: "baseline",
-  versions: [{ minMinor: 0, evaluate, rule: "spec.hostNetwork, spec.hostPID and spec.hostIPC unset or false" }],
+  versions: [
+    { minMinor: 0, evaluate, rule: "spec.hostNetwork, spec.hostPID and spec.hostIPC unset or false" },
+  ],
 };

@@ -16,7 +16,12 @@ function evaluate(pod: PodView): CheckOutcome {
     }
   }
   if (bad.length === 0) return PASS;
-  return fail("hostPath volumes", `${pluralize("volume", "volumes", bad.length)} ${joinQuote(bad)}`, paths, bad);
+  return fail(
+    "hostPath volumes",
+    `${pluralize("volume", "volumes", bad.length)} ${joinQuote(bad)}`,
+    paths,
+    bad,
+  );
 }
 
 export const hostPathVolumes: CheckDefinition = {

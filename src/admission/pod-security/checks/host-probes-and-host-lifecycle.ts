@@ -7,7 +7,12 @@ const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 const HOOKS = ["postStart", "preStop"] as const;
 
 /** Adds the hosts a handler sets; true when it sets none. */
-function checkHandler(handler: HandlerV | null | undefined, path: string, hosts: Set<string>, paths: string[]): boolean {
+function checkHandler(
+  handler: HandlerV | null | undefined,
+  path: string,
+  hosts: Set<string>,
+  paths: string[],
+): boolean {
   if (handler == null) return true;
   let valid = true;
   const httpHost = handler.httpGet?.host;
@@ -56,5 +61,11 @@ function evaluate(pod: PodView): CheckOutcome {
 export const hostProbesAndHostLifecycle: CheckDefinition = {
   id: "hostProbesAndHostLifecycle",
   level: "baseline",
-  versions: [{ minMinor: 34, evaluate, rule: "probes and lifecycle handlers leave httpGet.host and tcpSocket.host unset or empty" }],
+  versions: [
+    {
+      minMinor: 34,
+      evaluate,
+      rule: "probes and lifecycle handlers leave httpGet.host and tcpSocket.host unset or empty",
+    },
+  ],
 };

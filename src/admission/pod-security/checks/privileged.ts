@@ -13,7 +13,12 @@ function evaluate(pod: PodView): CheckOutcome {
     }
   }
   if (bad.length === 0) return PASS;
-  return fail("privileged", `${pluralize("container", "containers", bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true`, paths, bad);
+  return fail(
+    "privileged",
+    `${pluralize("container", "containers", bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true`,
+    paths,
+    bad,
+  );
 }
 
 export const privileged: CheckDefinition = {

@@ -38,7 +38,11 @@ export const procMount: CheckDefinition = {
   id: "procMount",
   level: "baseline",
   versions: [
-    { minMinor: 0, evaluate: defaultProcMountOnly, rule: "containers leave securityContext.procMount unset or Default" },
+    {
+      minMinor: 0,
+      evaluate: defaultProcMountOnly,
+      rule: "containers leave securityContext.procMount unset or Default",
+    },
     {
       minMinor: 35,
       evaluate: (pod) => (inUserNamespace(pod) ? PASS : defaultProcMountOnly(pod)),

@@ -34,9 +34,17 @@ function evaluate(pod: PodView): CheckOutcome {
       implicitPaths.push(`${path}.securityContext.runAsNonRoot`);
     }
   }
-  if (explicitlyBad.length > 0) badSetters.push(`${pluralize("container", "containers", explicitlyBad.length)} ${joinQuote(explicitlyBad)}`);
+  if (explicitlyBad.length > 0)
+    badSetters.push(
+      `${pluralize("container", "containers", explicitlyBad.length)} ${joinQuote(explicitlyBad)}`,
+    );
   if (badSetters.length > 0) {
-    return fail("runAsNonRoot != true", `${badSetters.join(" and ")} must not set securityContext.runAsNonRoot=false`, explicitPaths, badSetters);
+    return fail(
+      "runAsNonRoot != true",
+      `${badSetters.join(" and ")} must not set securityContext.runAsNonRoot=false`,
+      explicitPaths,
+      badSetters,
+    );
   }
   if (implicitlyBad.length > 0) {
     return fail(
@@ -53,7 +61,11 @@ export const runAsNonRoot: CheckDefinition = {
   id: "runAsNonRoot",
   level: "restricted",
   versions: [
-    { minMinor: 0, evaluate, rule: "spec.securityContext.runAsNonRoot=true or every container sets it; none sets false" },
+    {
+      minMinor: 0,
+      evaluate,
+      rule: "spec.securityContext.runAsNonRoot=true or every container sets it; none sets false",
+    },
     {
       minMinor: 35,
       evaluate: (pod) => (inUserNamespace(pod) ? PASS : evaluate(pod)),

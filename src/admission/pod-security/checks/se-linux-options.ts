@@ -36,7 +36,8 @@ function checkWith(allowedTypes: ReadonlySet<string>): (pod: PodView) => CheckOu
     };
 
     const podOpts = pod.spec.securityContext?.seLinuxOptions;
-    if (podOpts != null && !valid(podOpts, `${pod.pathPrefix}spec.securityContext.seLinuxOptions`)) badSetters.push("pod");
+    if (podOpts != null && !valid(podOpts, `${pod.pathPrefix}spec.securityContext.seLinuxOptions`))
+      badSetters.push("pod");
 
     const badContainers: string[] = [];
     for (const { container, name, path } of pod.containers) {
@@ -44,20 +45,28 @@ function checkWith(allowedTypes: ReadonlySet<string>): (pod: PodView) => CheckOu
       if (opts != null && !valid(opts, `${path}.securityContext.seLinuxOptions`)) badContainers.push(name);
     }
     if (badContainers.length > 0) {
-      badSetters.push(`${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`);
+      badSetters.push(
+        `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
+      );
     }
     if (badSetters.length === 0) return PASS;
 
     const problems: string[] = [];
     const typeList = sortedList(badTypes);
-    if (typeList.length > 0) problems.push(`${pluralize("type", "types", typeList.length)} ${joinQuote(typeList)}`);
+    if (typeList.length > 0)
+      problems.push(`${pluralize("type", "types", typeList.length)} ${joinQuote(typeList)}`);
     if (setUser) problems.push("user may not be set");
     if (setRole) problems.push("role may not be set");
-    return fail("seLinuxOptions", `${badSetters.join(" and ")} set forbidden securityContext.seLinuxOptions: ${problems.join("; ")}`, paths, {
-      types: typeList,
-      user: setUser,
-      role: setRole,
-    });
+    return fail(
+      "seLinuxOptions",
+      `${badSetters.join(" and ")} set forbidden securityContext.seLinuxOptions: ${problems.join("; ")}`,
+      paths,
+      {
+        types: typeList,
+        user: setUser,
+        role: setRole,
+      },
+    );
   };
 }
 

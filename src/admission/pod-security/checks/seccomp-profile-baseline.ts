@@ -34,7 +34,12 @@ function annotationCheck(pod: PodView): CheckOutcome {
   for (const { name } of pod.containers) consider(CONTAINER_ANNOTATION_PREFIX + name);
   if (forbidden.size === 0) return PASS;
   const list = sortedList(forbidden);
-  return fail("seccompProfile", `forbidden ${pluralize("annotation", "annotations", list.length)} ${list.join(", ")}`, paths, list);
+  return fail(
+    "seccompProfile",
+    `forbidden ${pluralize("annotation", "annotations", list.length)} ${list.join(", ")}`,
+    paths,
+    list,
+  );
 }
 
 /** The explicit-value part shared with seccompProfile_restricted. */
@@ -79,14 +84,21 @@ export function explicitSeccomp(pod: PodView): ExplicitSeccomp {
     }
   }
   if (badContainers.length > 0) {
-    badSetters.push(`${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`);
+    badSetters.push(
+      `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
+    );
   }
   return { badSetters, badTypes, paths, podValid, unsetContainers };
 }
 
 export function explicitFailure(e: ExplicitSeccomp): CheckOutcome {
   const types = sortedList(e.badTypes);
-  return fail("seccompProfile", `${e.badSetters.join(" and ")} must not set securityContext.seccompProfile.type to ${joinQuote(types)}`, e.paths, types);
+  return fail(
+    "seccompProfile",
+    `${e.badSetters.join(" and ")} must not set securityContext.seccompProfile.type to ${joinQuote(types)}`,
+    e.paths,
+    types,
+  );
 }
 
 function fieldCheck(pod: PodView): CheckOutcome {
@@ -103,6 +115,10 @@ export const seccompProfileBaseline: CheckDefinition = {
       evaluate: annotationCheck,
       rule: `annotations ${POD_ANNOTATION} and ${CONTAINER_ANNOTATION_PREFIX}<container> unset, runtime/default, docker/default or localhost/*`,
     },
-    { minMinor: 19, evaluate: fieldCheck, rule: "securityContext.seccompProfile.type unset, RuntimeDefault or Localhost" },
+    {
+      minMinor: 19,
+      evaluate: fieldCheck,
+      rule: "securityContext.seccompProfile.type unset, RuntimeDefault or Localhost",
+    },
   ],
 };

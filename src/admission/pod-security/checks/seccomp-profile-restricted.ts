@@ -17,7 +17,10 @@ function evaluate(pod: PodView): CheckOutcome {
   return fail(
     "seccompProfile",
     `pod or ${pluralize("container", "containers", names.length)} ${joinQuote(names)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
-    [`${pod.pathPrefix}spec.securityContext.seccompProfile.type`, ...e.unsetContainers.map((c) => `${c.path}.securityContext.seccompProfile.type`)],
+    [
+      `${pod.pathPrefix}spec.securityContext.seccompProfile.type`,
+      ...e.unsetContainers.map((c) => `${c.path}.securityContext.seccompProfile.type`),
+    ],
     names,
   );
 }

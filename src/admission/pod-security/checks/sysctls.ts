@@ -10,7 +10,13 @@ const SAFE_1_0 = [
   "net.ipv4.ip_unprivileged_port_start",
 ];
 const SAFE_1_27 = [...SAFE_1_0, "net.ipv4.ip_local_reserved_ports"];
-const SAFE_1_29 = [...SAFE_1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"];
+const SAFE_1_29 = [
+  ...SAFE_1_27,
+  "net.ipv4.tcp_keepalive_time",
+  "net.ipv4.tcp_fin_timeout",
+  "net.ipv4.tcp_keepalive_intvl",
+  "net.ipv4.tcp_keepalive_probes",
+];
 const SAFE_1_32 = [...SAFE_1_29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
 const SAFE_1_37 = [...SAFE_1_32, "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
 
@@ -37,5 +43,11 @@ function version(minMinor: number, safe: readonly string[]): CheckDefinition["ve
 export const sysctls: CheckDefinition = {
   id: "sysctls",
   level: "baseline",
-  versions: [version(0, SAFE_1_0), version(27, SAFE_1_27), version(29, SAFE_1_29), version(32, SAFE_1_32), version(37, SAFE_1_37)],
+  versions: [
+    version(0, SAFE_1_0),
+    version(27, SAFE_1_27),
+    version(29, SAFE_1_29),
+    version(32, SAFE_1_32),
+    version(37, SAFE_1_37),
+  ],
 };

@@ -19,11 +19,22 @@ function evaluate(pod: PodView): CheckOutcome {
   }
   if (bad.length > 0) setters.push(`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`);
   if (setters.length === 0) return PASS;
-  return fail("hostProcess", `${setters.join(" and ")} must not set securityContext.windowsOptions.hostProcess=true`, paths, setters);
+  return fail(
+    "hostProcess",
+    `${setters.join(" and ")} must not set securityContext.windowsOptions.hostProcess=true`,
+    paths,
+    setters,
+  );
 }
 
 export const windowsHostProcess: CheckDefinition = {
   id: "windowsHostProcess",
   level: "baseline",
-  versions: [{ minMinor: 0, evaluate, rule: "securityContext.windowsOptions.hostProcess unset or false on the pod and every container" }],
+  versions: [
+    {
+      minMinor: 0,
+      evaluate,
+      rule: "securityContext.windowsOptions.hostProcess unset or false on the pod and every container",
+    },
+  ],
 };

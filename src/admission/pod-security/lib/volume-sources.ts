@@ -44,4 +44,7 @@ export const FORBIDDEN_RESTRICTED_SOURCES: readonly string[] = [
 ];
 
 /** Every source field core/v1 knows. */
-export const KNOWN_SOURCES: ReadonlySet<string> = new Set([...ALLOWED_RESTRICTED_SOURCES, ...FORBIDDEN_RESTRICTED_SOURCES]);
+export const KNOWN_SOURCES: ReadonlySet<string> = new Set([
+  ...ALLOWED_RESTRICTED_SOURCES,
+  ...FORBIDDEN_RESTRICTED_SOURCES,
+]);

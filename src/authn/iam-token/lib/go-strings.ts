@@ -42,14 +42,16 @@ export function decodeRune(s: string, i: number): { rune: number; size: number }
     const c1 = cont(1, lo, hi);
     const c2 = c1 < 0 ? -1 : cont(2);
     const c3 = c2 < 0 ? -1 : cont(3);
-    return c3 < 0 ? { rune: RUNE_ERROR, size: 1 } : { rune: ((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3, size: 4 };
+    return c3 < 0
+      ? { rune: RUNE_ERROR, size: 1 }
+      : { rune: ((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3, size: 4 };
   }
   return { rune: RUNE_ERROR, size: 1 };
 }
 
 /** Iterates the runes of a binary string the way Go's `for _, r := range s` does. */
 export function* runes(s: string): Generator<{ rune: number; size: number; index: number }> {
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const r = decodeRune(s, i);
     yield { ...r, index: i };
     i += r.size;
@@ -106,6 +108,16 @@ export function foldRune(r: number): number {
   const u = String.fromCodePoint(r).toUpperCase();
   const cp = u.codePointAt(0);
   return cp !== undefined && cp >= 0x80 && u.length === String.fromCodePoint(cp).length ? cp : r;
+}
+
+/**
+ * A key such that foldKey(a) === foldKey(b) exactly when Go's strings.EqualFold(a, b) holds (for
+ * JS text), so case-insensitive lookups can use a Map.
+ */
+export function foldKey(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toUpperCase();
+  return Array.from(text, (c) => String.fromCodePoint(foldRune(c.codePointAt(0)!))).join("");
 }
 
 /** strings.EqualFold on binary strings. */

@@ -8,7 +8,11 @@
 export const AMZ_DATE_LAYOUT = "20060102T150405Z";
 
 export type AmzDateResult =
-  | { ok: true; /** Nanoseconds since the epoch. */ epochNs: bigint; /** Go's Time.String(). */ display: string }
+  | {
+      ok: true;
+      /** Nanoseconds since the epoch. */ epochNs: bigint;
+      /** Go's Time.String(). */ display: string;
+    }
   | { ok: false; error: string };
 
 /** time package's quote(): bytes >= 0x80 and controls as \xNN, `"` and `\` escaped. */
@@ -22,7 +26,8 @@ function timeQuote(s: string): string {
   return out + '"';
 }
 
-const isDigit = (s: string, i: number): boolean => i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39;
+const isDigit = (s: string, i: number): boolean =>
+  i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39;
 
 function getnum(s: string, fixed: boolean): { n: number; rest: string } | undefined {
   if (!isDigit(s, 0)) return undefined;
@@ -54,7 +59,10 @@ export function parseAmzDate(value: string): AmzDateResult {
     ok: false,
     error: `parsing time ${timeQuote(value)} as ${timeQuote(layout)}: cannot parse ${timeQuote(valueElem)} as ${timeQuote(layoutElem)}`,
   });
-  const message = (msg: string): AmzDateResult => ({ ok: false, error: `parsing time ${timeQuote(value)}${msg}` });
+  const message = (msg: string): AmzDateResult => ({
+    ok: false,
+    error: `parsing time ${timeQuote(value)}${msg}`,
+  });
 
   let v = value;
   // stdLongYear

@@ -20,9 +20,11 @@ export interface GoUrl {
   hasUserinfo: boolean;
 }
 
-const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+const isHex = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 const unhex = (c: number): number => (c <= 0x39 ? c - 0x30 : c <= 0x46 ? c - 0x41 + 10 : c - 0x61 + 10);
-const isAlnum = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+const isAlnum = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
 
 function shouldEscape(c: number, mode: Mode): boolean {
   if (isAlnum(c)) return false;
@@ -53,8 +55,10 @@ const escapeError = (s: string): UrlFault => new UrlFault(`invalid URL escape ${
 
 /** Go's url.unescape: validates % escapes (and host characters) and decodes. */
 export function goUnescape(s: string, mode: Mode): string {
+  if (mode !== "host" && mode !== "zone" && !s.includes("%"))
+    return mode === "queryComponent" ? s.replaceAll("+", " ") : s;
   let n = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
       n++;
@@ -66,7 +70,8 @@ export function goUnescape(s: string, mode: Mode): string {
       }
       if (mode === "zone") {
         const v = (unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2));
-        if (s.slice(i, i + 3) !== "%25" && v !== 0x20 && shouldEscape(v, "host")) throw escapeError(s.slice(i, i + 3));
+        if (s.slice(i, i + 3) !== "%25" && v !== 0x20 && shouldEscape(v, "host"))
+          throw escapeError(s.slice(i, i + 3));
       }
       i += 3;
     } else {
@@ -78,7 +83,7 @@ export function goUnescape(s: string, mode: Mode): string {
   }
   if (n === 0 && !(mode === "queryComponent" && s.includes("+"))) return s;
   let out = "";
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
       out += String.fromCharCode((unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2)));
@@ -87,7 +92,7 @@ export function goUnescape(s: string, mode: Mode): string {
       out += " ";
       i++;
     } else {
-      out += s[i];
+      out += s.charAt(i);
       i++;
     }
   }
@@ -108,7 +113,11 @@ function parseHost(host: string): string {
     if (!validOptionalPort(colonPort)) throw new UrlFault(`invalid port ${goQuote(colonPort)} after host`);
     const zone = host.slice(0, i).indexOf("%25");
     if (zone >= 0) {
-      return goUnescape(host.slice(0, zone), "host") + goUnescape(host.slice(zone, i), "zone") + goUnescape(host.slice(i), "host");
+      return (
+        goUnescape(host.slice(0, zone), "host") +
+        goUnescape(host.slice(zone, i), "zone") +
+        goUnescape(host.slice(i), "host")
+      );
     }
   } else {
     const i = host.lastIndexOf(":");
@@ -209,7 +218,9 @@ export function redactQuery(raw: string): string {
  * url.Parse. On failure returns Go's *url.Error text, `parse "<url>": <reason>`, except that the
  * query part of the quoted URL is redacted (kubeiam never echoes a presigned query).
  */
-export function goParseUrl(raw: string): { ok: true; url: GoUrl } | { ok: false; error: string; cause: string } {
+export function goParseUrl(
+  raw: string,
+): { ok: true; url: GoUrl } | { ok: false; error: string; cause: string } {
   const hash = raw.indexOf("#");
   const u = hash < 0 ? raw : raw.slice(0, hash);
   const frag = hash < 0 ? "" : raw.slice(hash + 1);

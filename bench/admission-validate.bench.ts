@@ -1,0 +1,248 @@
+/**
+ * Load test of POST /admission/validate over HTTPS on loopback: Pod CREATE reviews in a tenant
+ * namespace with restricted Pod Security and every tenant rule (node isolation against two other
+ * tenants, host paths, capabilities), realistic pod bodies, 1 in 4 denied.
+ *
+ * 1. Throughput against a plain node:https baseline (same certificate and key, same body size,
+ *    50 connections; bench/lib/baseline.ts). Target: at least 40% of the baseline's rate.
+ * 2. Latency at a fixed offered load of 5,000 reviews/s (autocannon overallRate). Target: p99 ≤ 5 ms.
+ *
+ *   node --import tsx bench/admission-validate.bench.ts [--duration 5] [--connections 50] [--rate 5000] [--json]
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { resolveConfig } from "../src/config/resolve.js";
+import { systemClock } from "../src/lib/clock.js";
+import { createLogger } from "../src/lib/logger.js";
+import { startApp } from "../src/server/app.js";
+import { registerTenancyRoutes, VALIDATE_PATH } from "../src/server/routes/tenancy.js";
+import { formatBaseline, httpsCall, runWithBaseline } from "./lib/baseline.js";
+
+const TARGET_RATIO = 0.4;
+const TARGET_P99_MS = 5;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "5" },
+    connections: { type: "string", default: "50" },
+    rate: { type: "string", default: "5000" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const TENANTS = `
+apiVersion: kubeiam.io/v1alpha1
+kind: Tenant
+metadata: {name: shop}
+spec:
+  namespaces: {names: [shop], prefix: shop-}
+  owners: {users: [sam], groups: [shop-admins], iamArns: ["arn:aws:iam::111122223333:role/shop-admin"]}
+  nodeIsolation: {key: kubeiam.io/tenant, value: shop}
+  podSecurity: {level: restricted, version: latest}
+  hostPaths: {allowed: [{pathPrefix: /var/log}]}
+  capabilities: {allowedAdd: [NET_BIND_SERVICE]}
+  seLinux: {mcs: PerPod}
+---
+apiVersion: kubeiam.io/v1alpha1
+kind: Tenant
+metadata: {name: blog}
+spec:
+  namespaces: {names: [blog]}
+  owners: {users: [bea]}
+  nodeIsolation: {key: kubeiam.io/tenant, value: blog}
+---
+apiVersion: kubeiam.io/v1alpha1
+kind: Tenant
+metadata: {name: wiki}
+spec:
+  namespaces: {selector: {matchLabels: {team: wiki}}}
+  owners: {groups: [wiki]}
+  nodeIsolation: {key: dedicated, value: wiki, nodeSelector: false}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {kubeiam.io/tenant: shop, pod-security.kubernetes.io/enforce: restricted}}
+`;
+
+const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+
+/** A pod as kube-apiserver sends it to a validating webhook (after the mutating webhooks ran). */
+function pod(i: number, bad: boolean): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `web-7d4b9c8f6-${i}x9k`,
+      generateName: "web-7d4b9c8f6-",
+      namespace: "shop",
+      labels: { app: "web", "pod-template-hash": "7d4b9c8f6", tier: "frontend", "kubeiam.io/tenant": "shop" },
+      annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-7d4b9c8f6", uid: `0b1c2d3e-0000-4000-8000-${String(i).padStart(12, "0")}`, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      serviceAccountName: "web",
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" }, seLinuxOptions: { level: `s0:c${i},c${i + 100}` } },
+      volumes: [
+        { name: "kube-api-access-x7k2p", projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }, { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } }] } },
+        { name: "cache", emptyDir: { sizeLimit: "1Gi" } },
+        ...(bad ? [{ name: "host", hostPath: { path: "/etc" } }] : []),
+      ],
+      initContainers: [{ name: "migrate", image: "registry.example.com/shop/migrate:1.4.2", args: ["--up"], securityContext: RESTRICTED_CONTAINER, resources: { requests: { cpu: "50m", memory: "64Mi" } } }],
+      containers: [
+        {
+          name: "web",
+          image: "registry.example.com/shop/web:2.31.0",
+          ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+          env: [
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
+          ],
+          resources: { limits: { cpu: "1", memory: "512Mi" }, requests: { cpu: "250m", memory: "256Mi" } },
+          readinessProbe: { httpGet: { path: "/healthz", port: 8080, scheme: "HTTP" }, periodSeconds: 5 },
+          securityContext: bad ? { ...RESTRICTED_CONTAINER, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } } : RESTRICTED_CONTAINER,
+          volumeMounts: [{ name: "kube-api-access-x7k2p", readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }, { name: "cache", mountPath: "/cache" }],
+        },
+        { name: "envoy", image: "envoyproxy/envoy:v1.31.0", securityContext: RESTRICTED_CONTAINER, resources: { requests: { cpu: "100m", memory: "128Mi" } } },
+      ],
+      nodeSelector: { "kubeiam.io/tenant": "shop" },
+      tolerations: [
+        { key: "kubeiam.io/tenant", operator: "Equal", value: "shop", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+      ],
+      restartPolicy: "Always",
+      dnsPolicy: "ClusterFirst",
+      schedulerName: "default-scheduler",
+    },
+  };
+}
+
+function review(i: number, bad: boolean): string {
+  return JSON.stringify({
+    kind: "AdmissionReview",
+    apiVersion: "admission.k8s.io/v1",
+    request: {
+      uid: `5f0e0d0c-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      requestKind: { group: "", version: "v1", kind: "Pod" },
+      requestResource: { group: "", version: "v1", resource: "pods" },
+      name: `web-7d4b9c8f6-${i}x9k`,
+      namespace: "shop",
+      operation: "CREATE",
+      userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller", uid: "a1b2c3", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
+      object: pod(i, bad),
+      oldObject: null,
+      dryRun: false,
+      options: { kind: "CreateOptions", apiVersion: "meta.k8s.io/v1" },
+    },
+  });
+}
+
+interface RateFigures {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon");
+const RUNNER = `
+let input = "";
+process.stdin.on("data", (c) => (input += c));
+process.stdin.on("end", () => {
+  const { autocannon: path, opts } = JSON.parse(input);
+  require(path)(opts).then(
+    (r) => process.stdout.write(JSON.stringify({ ok: true, r: { rps: r.requests.average, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts } }) + "\\n"),
+    (e) => process.stdout.write(JSON.stringify({ ok: false, error: String((e && e.stack) || e) }) + "\\n"),
+  );
+});
+`;
+
+/** autocannon at a fixed offered rate (overallRate), in a child process so it gets its own core. */
+function atRate(url: string, ca: string, bodies: readonly string[], rate: number, connections: number, durationSec: number): Promise<RateFigures> {
+  const opts = { url, connections, pipelining: 1, duration: durationSec, overallRate: rate, timeout: 10, tlsOptions: { ca }, requests: bodies.map((body) => ({ method: "POST", headers: { "content-type": "application/json" }, body })) };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", RUNNER], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    const guard = setTimeout(() => child.kill("SIGKILL"), (durationSec + 20) * 1000);
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", reject);
+    child.on("close", () => {
+      clearTimeout(guard);
+      try {
+        const m = JSON.parse(out.trim().split("\n").pop() ?? "") as { ok: true; r: RateFigures } | { ok: false; error: string };
+        if (m.ok) resolve(m.r);
+        else reject(new Error(m.error));
+      } catch {
+        reject(new Error("autocannon ended without a result"));
+      }
+    });
+    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, opts }));
+  });
+}
+
+async function main(): Promise<void> {
+  const stateDir = await mkdtemp(join(tmpdir(), "kubeiam-bench-"));
+  try {
+    await mkdir(join(stateDir, "objects"), { recursive: true });
+    await writeFile(join(stateDir, "objects", "tenants.yaml"), TENANTS);
+    const { freePort } = await import("../test/helpers/server.js");
+    const port = await freePort();
+    const config = resolveConfig({ listen: `127.0.0.1:${port}` }, undefined, { stateDir });
+    // Decisions are logged at info; a loaded server runs at warn (the ring and redaction still run).
+    const app = await startApp(config, { clock: systemClock, logger: createLogger("warn") });
+    try {
+      registerTenancyRoutes(app);
+      const url = app.listener!.url + VALIDATE_PATH;
+      const ca = app.tls.ca ?? app.tls.cert;
+      const bodies = [review(1, false), review(2, false), review(3, true), review(4, false)];
+      // sanity: the mix is what it claims
+      const verdicts: boolean[] = [];
+      for (const b of bodies) {
+        const r = await httpsCall(url, ca, "POST", { "content-type": "application/json" }, b);
+        verdicts.push((JSON.parse(r.body.toString()) as { response: { allowed: boolean } }).response.allowed);
+      }
+      if (verdicts.join() !== "true,true,false,true") throw new Error(`unexpected verdicts ${verdicts.join()}`);
+
+      const result = await runWithBaseline({
+        name: "POST /admission/validate (restricted + tenancy)",
+        url,
+        ca,
+        cert: app.tls.cert,
+        key: app.tls.key,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        bodies,
+        connections: Number(args.connections),
+        durationSec: Number(args.duration),
+      });
+      const rate = Number(args.rate);
+      const fixed = await atRate(url, ca, bodies, rate, Number(args.connections), Number(args.duration));
+      const requestBytes = Math.round(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length);
+      const ok = result.ratio >= TARGET_RATIO && fixed.p99 <= TARGET_P99_MS && fixed.rps >= rate * 0.95;
+      if (args.json) console.log(JSON.stringify({ ...result, requestBytes, target: TARGET_RATIO, atRate: { offered: rate, ...fixed, targetP99Ms: TARGET_P99_MS }, ok }, null, 2));
+      else {
+        console.log(formatBaseline(result));
+        console.log(`  request body: ${requestBytes} bytes on average; 1 in 4 reviews denied`);
+        console.log(`  at ${rate} reviews/s offered: ${fixed.rps.toFixed(0)} served, p50 ${fixed.p50} ms  p90 ${fixed.p90} ms  p99 ${fixed.p99} ms  max ${fixed.max} ms  (${fixed.non2xx} non-2xx, ${fixed.errors} errors)`);
+        console.log(`  targets: ≥ ${TARGET_RATIO * 100}% of baseline, p99 ≤ ${TARGET_P99_MS} ms at ${rate}/s — ${ok ? "met" : "NOT met"}`);
+      }
+      process.exitCode = ok ? 0 : 1;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+await main();

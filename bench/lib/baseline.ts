@@ -1,0 +1,287 @@
+/**
+ * "autocannon vs baseline": loads an HTTPS endpoint with autocannon, then loads a plain node:https
+ * server (same certificate and key, keep-alive) that answers every request with a fixed body of the
+ * size the endpoint answers, and reports both rates and their ratio. The baseline is the cost of TLS,
+ * HTTP parsing and the network stack alone, so the ratio says how much the endpoint's own work costs.
+ *
+ * autocannon runs in a child process, so the load generator and the servers (in this process) each
+ * get a core. Everything listens on 127.0.0.1 and every run is bounded in time.
+ */
+import { createServer, request as httpsRequest, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+
+export interface BaselineOptions {
+  readonly name: string;
+  /** https://127.0.0.1:PORT/path of the endpoint under test. */
+  readonly url: string;
+  /** CA that signed the endpoint's certificate (PEM). */
+  readonly ca: string;
+  /** The endpoint's certificate and key (PEM): the baseline server serves the same ones. */
+  readonly cert: string;
+  readonly key: string;
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** One request body, or several sent in turn. */
+  readonly body?: string;
+  readonly bodies?: readonly string[];
+  readonly connections?: number;
+  /** Seconds per measured run (at most 10; default 5). */
+  readonly durationSec?: number;
+  /** Seconds of warm-up of each side before measuring (default 1). */
+  readonly warmupSec?: number;
+  /** The measured time is split into this many alternating endpoint/baseline rounds (default 3). */
+  readonly rounds?: number;
+}
+
+export interface LoadFigures {
+  readonly rps: number;
+  /**
+   * CPU time this process (the server under load; autocannon runs elsewhere) spent per completed
+   * request, µs. Steadier than rps on a busy machine.
+   */
+  readonly cpuUsPerRequest: number;
+  /** Latency percentiles, ms. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+export interface BaselineResult extends LoadFigures {
+  readonly name: string;
+  readonly baselineRps: number;
+  readonly baselineP50: number;
+  readonly baselineP99: number;
+  /** rps / baselineRps. */
+  readonly ratio: number;
+  /** baseline CPU per request / endpoint CPU per request: the rate ratio when CPU-bound on an idle machine. */
+  readonly cpuRatio: number;
+  /** Mean size of the endpoint's response bodies, which the baseline answers with. */
+  readonly responseBytes: number;
+  readonly connections: number;
+  readonly durationSec: number;
+  readonly rounds: number;
+  readonly baseline: LoadFigures;
+}
+
+const MAX_DURATION_SEC = 10;
+const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon");
+
+/**
+ * Runs autocannon in a child process (autocannon only aggregates its results on a main thread); the
+ * options arrive on stdin, the figures leave as one JSON line on stdout. Plain CommonJS.
+ */
+const RUNNER_SOURCE = `
+let input = "";
+process.stdin.on("data", (c) => (input += c));
+process.stdin.on("end", () => {
+  const { autocannon: path, opts } = JSON.parse(input);
+  require(path)(opts).then(
+    (r) => process.stdout.write(JSON.stringify({ ok: true, r: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts } }) + "\\n"),
+    (e) => process.stdout.write(JSON.stringify({ ok: false, error: String((e && e.stack) || e) }) + "\\n"),
+  );
+});
+`;
+
+interface Load {
+  url: string;
+  ca: string;
+  method: string;
+  headers: Record<string, string>;
+  bodies: readonly string[];
+  connections: number;
+  durationSec: number;
+}
+
+type AutocannonFigures = Omit<LoadFigures, "cpuUsPerRequest">;
+
+/** Runs a load and measures this process's CPU time meanwhile. */
+async function measure(l: Load): Promise<LoadFigures> {
+  const before = process.cpuUsage();
+  const r = await runAutocannon(l);
+  const used = process.cpuUsage(before);
+  return { ...r, cpuUsPerRequest: r.requests > 0 ? (used.user + used.system) / r.requests : 0 };
+}
+
+function runAutocannon(l: Load): Promise<AutocannonFigures> {
+  const opts = {
+    url: l.url,
+    connections: l.connections,
+    pipelining: 1,
+    duration: l.durationSec,
+    timeout: 10,
+    tlsOptions: { ca: l.ca },
+    requests: l.bodies.map((body) => ({ method: l.method, headers: l.headers, body })),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", RUNNER_SOURCE], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    const guard = setTimeout(() => child.kill("SIGKILL"), (l.durationSec + 20) * 1000);
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", (e) => {
+      clearTimeout(guard);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(guard);
+      const line = out.trim().split("\n").pop() ?? "";
+      let m: { ok: true; r: AutocannonFigures } | { ok: false; error: string };
+      try {
+        m = JSON.parse(line) as typeof m;
+      } catch {
+        reject(new Error(`autocannon ended (code ${code}, signal ${signal}) without a result`));
+        return;
+      }
+      if (m.ok) resolve(m.r);
+      else reject(new Error(m.error));
+    });
+    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, opts }));
+  });
+}
+
+/** One request with node:https; resolves with the status and body. */
+export function httpsCall(
+  url: string,
+  ca: string,
+  method: string,
+  headers: Readonly<Record<string, string>>,
+  body: string | undefined,
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+        },
+        ca,
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${url}: no answer within 10 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A keep-alive HTTPS server on 127.0.0.1 answering every request (after reading its body) with `body`. */
+async function startBaselineServer(
+  cert: string,
+  key: string,
+  body: Buffer,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer({ cert, key, keepAlive: true }, (req, res) => {
+    req.on("data", () => undefined);
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `https://127.0.0.1:${port}/` };
+}
+
+/** Loads the endpoint, then the baseline, with the same connections, duration and requests. */
+export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResult> {
+  const bodies = o.bodies ?? (o.body === undefined ? [""] : [o.body]);
+  if (bodies.length === 0) throw new Error("runWithBaseline: give body or bodies");
+  const method = o.method ?? "POST";
+  const headers = { ...o.headers };
+  const connections = o.connections ?? 50;
+  const durationSec = Math.min(o.durationSec ?? 5, MAX_DURATION_SEC);
+  const warmupSec = Math.min(o.warmupSec ?? 1, MAX_DURATION_SEC);
+  const rounds = Math.max(1, Math.min(o.rounds ?? 3, durationSec));
+
+  // The baseline answers with as many bytes as the endpoint does on average.
+  let total = 0;
+  const sample = bodies.slice(0, 20);
+  for (const b of sample) {
+    const r = await httpsCall(o.url, o.ca, method, headers, method === "GET" ? undefined : b);
+    if (r.status < 200 || r.status > 299)
+      throw new Error(`${o.name}: the endpoint answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
+    total += r.body.length;
+  }
+  const responseBytes = Math.round(total / sample.length);
+  const fixed = Buffer.alloc(responseBytes, "x");
+
+  const load = (url: string, d: number): Promise<LoadFigures> =>
+    measure({ url, ca: o.ca, method, headers, bodies, connections, durationSec: d });
+  const base = await startBaselineServer(o.cert, o.key, fixed);
+  const targetRuns: LoadFigures[] = [];
+  const baselineRuns: LoadFigures[] = [];
+  try {
+    if (warmupSec > 0) {
+      await load(o.url, warmupSec);
+      await load(base.url, warmupSec);
+    }
+    // Alternate endpoint and baseline in short rounds, so a change in the machine's load (other
+    // processes) affects both sides alike.
+    const slice = durationSec / rounds;
+    for (let i = 0; i < rounds; i++) {
+      targetRuns.push(await load(o.url, slice));
+      baselineRuns.push(await load(base.url, slice));
+    }
+  } finally {
+    base.server.closeAllConnections();
+    await new Promise<void>((resolve) => base.server.close(() => resolve()));
+  }
+  const target = combine(targetRuns, durationSec);
+  const baseline = combine(baselineRuns, durationSec);
+  return {
+    name: o.name,
+    ...target,
+    baselineRps: baseline.rps,
+    baselineP50: baseline.p50,
+    baselineP99: baseline.p99,
+    ratio: baseline.rps > 0 ? target.rps / baseline.rps : 0,
+    cpuRatio: target.cpuUsPerRequest > 0 ? baseline.cpuUsPerRequest / target.cpuUsPerRequest : 0,
+    responseBytes,
+    connections,
+    durationSec,
+    rounds,
+    baseline,
+  };
+}
+
+/** Rounds of one side as one run: total requests over total time, p50 averaged per request, p99 the worst round's. */
+function combine(runs: readonly LoadFigures[], durationSec: number): LoadFigures {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const weighted = (f: (r: LoadFigures) => number): number =>
+    requests === 0 ? 0 : runs.reduce((n, r) => n + f(r) * r.requests, 0) / requests;
+  return {
+    rps: requests / durationSec,
+    cpuUsPerRequest: weighted((r) => r.cpuUsPerRequest),
+    p50: Math.round(weighted((r) => r.p50) * 10) / 10,
+    p99: Math.max(...runs.map((r) => r.p99)),
+    requests,
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+/** A short human report of a result. */
+export function formatBaseline(r: BaselineResult): string {
+  const pct = (r.ratio * 100).toFixed(1);
+  return [
+    `${r.name}: ${r.connections} connections, ${r.durationSec} s per side in ${r.rounds} alternating rounds, ${r.responseBytes}-byte responses`,
+    `  endpoint: ${r.rps.toFixed(0)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
+    `  baseline: ${r.baselineRps.toFixed(0)} req/s  p50 ${r.baselineP50} ms  p99 ${r.baselineP99} ms  ${r.baseline.cpuUsPerRequest.toFixed(0)} µs CPU/req  (plain node:https, same cert/key, fixed body)`,
+    `  ratio:    ${pct}% of baseline rate; ${(r.cpuRatio * 100).toFixed(1)}% by CPU per request`,
+  ].join("\n");
+}
