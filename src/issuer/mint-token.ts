@@ -56,9 +56,23 @@ export interface ServiceAccountClaims {
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64url");
 
+const headerSegments = new Map<string, string>();
+
+/** The encoded protected header {"alg","kid"} of a key, computed once per key. */
+function headerSegment(key: SigningKey): string {
+  const id = `${key.alg}.${key.kid}`;
+  let seg = headerSegments.get(id);
+  if (seg === undefined) {
+    seg = b64(JSON.stringify({ alg: key.alg, kid: key.kid }));
+    if (headerSegments.size > 64) headerSegments.clear();
+    headerSegments.set(id, seg);
+  }
+  return seg;
+}
+
 /** Signs a JWS compact serialization with node:crypto (RS256 PKCS#1 v1.5, ES256 IEEE P1363). */
-export function signJws(header: object, payload: object, key: SigningKey): string {
-  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
+export function signJws(header: object | undefined, payload: object, key: SigningKey): string {
+  const input = `${header === undefined ? headerSegment(key) : b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
   const sig =
     key.alg === "RS256"
       ? sign("sha256", Buffer.from(input), key.privateKey)
@@ -110,6 +124,6 @@ export function mintServiceAccountToken(req: MintRequest): MintedToken {
     nbf: iat,
     sub: `system:serviceaccount:${ns}:${sa.metadata.name}`,
   };
-  const token = signJws({ alg: req.key.alg, kid: req.key.kid }, claims, req.key);
+  const token = signJws(undefined, claims, req.key);
   return { token, claims, expirationTimestamp: new Date((iat + seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"), warnings, reasons };
 }

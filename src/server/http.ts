@@ -9,7 +9,8 @@ export interface HttpRequest {
   path: string;
   /** The raw query string without "?" (some protocols need it byte-exact). */
   rawQuery: string;
-  query: URLSearchParams;
+  /** Parsed query (built on first use). */
+  readonly query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
   raw: IncomingMessage;

@@ -85,7 +85,18 @@ async function dispatch(o: HttpsOptions, raw: IncomingMessage, res: ServerRespon
     }
     routeName = route.name;
     const body = method === "GET" || method === "HEAD" ? EMPTY : await readBody(raw, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
-    const req: HttpRequest = { method, path, rawQuery, query: new URLSearchParams(rawQuery), headers: raw.headers, body, raw };
+    let query: URLSearchParams | undefined;
+    const req: HttpRequest = {
+      method,
+      path,
+      rawQuery,
+      get query() {
+        return (query ??= new URLSearchParams(rawQuery));
+      },
+      headers: raw.headers,
+      body,
+      raw,
+    };
     await route.handler(req, res);
   } catch (e) {
     if (!(e instanceof KubeiamError) || e.code === "INTERNAL") {

@@ -12,6 +12,13 @@ const labelText = (l: Labels): string => {
   return keys.length === 0 ? "" : `{${keys.map((k) => `${k}="${escLabel(l[k]!)}"`).join(",")}}`;
 };
 
+/** A cheap per-request key (label values in insertion order); the text form is built only to render. */
+function fastKey(l: Labels): string {
+  let k = "";
+  for (const v of Object.values(l)) k += v + "\u0001";
+  return k;
+}
+
 interface Metric {
   render(): string;
 }
@@ -20,17 +27,17 @@ export class Counter<L extends string> implements Metric {
   private readonly values = new Map<string, { labels: Labels; v: number }>();
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Record<L, string>, by = 1): void {
-    const key = labelText(labels);
+    const key = fastKey(labels);
     const e = this.values.get(key);
     if (e) e.v += by;
     else this.values.set(key, { labels, v: by });
   }
   get(labels: Record<L, string>): number {
-    return this.values.get(labelText(labels))?.v ?? 0;
+    return this.values.get(fastKey(labels))?.v ?? 0;
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, e] of this.values) lines.push(`${this.name}${key} ${e.v}`);
+    for (const e of this.values.values()) lines.push(`${this.name}${labelText(e.labels)} ${e.v}`);
     return lines.join("\n");
   }
 }
@@ -50,7 +57,7 @@ export class Histogram<L extends string> implements Metric {
   private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
   observe(labels: Record<L, string>, v: number): void {
-    const key = labelText(labels);
+    const key = fastKey(labels);
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) s.counts[i]!++;

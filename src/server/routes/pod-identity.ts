@@ -7,8 +7,12 @@
 import type { Reason } from "../../lib/decision.js";
 import { podIdentityConfig, type PodIdentityConfig } from "../../admission/pod-identity/config.js";
 import { reviewPodIdentity } from "../../admission/pod-identity/review-pod.js";
-import { ADMISSION_REVIEW_BODY_LIMIT, parseAdmissionReview, serializeAdmissionReview } from "../../admission/review.js";
-import { keyString, type ObjectKey } from "../../store/types.js";
+import {
+  ADMISSION_REVIEW_BODY_LIMIT,
+  parseAdmissionReview,
+  serializeAdmissionReview,
+} from "../../admission/review.js";
+import type { KubeObject, ObjectKey } from "../../store/types.js";
 import type { App } from "../app.js";
 import { sendJson, sendText } from "../http.js";
 
@@ -43,12 +47,10 @@ export function registerPodIdentityRoutes(app: App, opts: PodIdentityRouteOption
       // A malformed body throws REQUEST_INVALID / REQUEST_TOO_LARGE: HTTP 400 / 413 with the reason.
       const review = parseAdmissionReview(req.body);
       let waited: Reason | undefined;
-      const lookupServiceAccount = async (key: ObjectKey) => {
-        const cached = app.cache.get(key);
-        if (cached || waitMs <= 0) return cached;
+      const waitFor = async (key: ObjectKey): Promise<KubeObject | undefined> => {
         const start = app.clock.now();
         const found = await app.cache.waitFor(key, waitMs);
-        const ref = keyString(key).replace(/^ServiceAccount\//, "");
+        const ref = `${key.namespace ?? ""}/${key.name}`;
         waited = {
           check: "pod-identity.service-account-wait",
           ok: found !== undefined,
@@ -59,6 +61,11 @@ export function registerPodIdentityRoutes(app: App, opts: PodIdentityRouteOption
         };
         return found;
       };
+      // Synchronous when cached (the common case); waits only for a ServiceAccount not seen yet.
+      const lookupServiceAccount = (
+        key: ObjectKey,
+      ): KubeObject | undefined | Promise<KubeObject | undefined> =>
+        app.cache.get(key) ?? (waitMs > 0 ? waitFor(key) : undefined);
       const outcome = await reviewPodIdentity(review, { config, lookupServiceAccount });
       app.decisions.record({
         kind: "admission",

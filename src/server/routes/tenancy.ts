@@ -10,7 +10,13 @@ import type { Reason } from "../../lib/decision.js";
 import { isKubeiamError, KubeiamError } from "../../lib/errors.js";
 import { mutatePodForIdentity } from "../../admission/pod-identity/mutate-pod.js";
 import { podIdentityConfig, type PodIdentityConfig } from "../../admission/pod-identity/config.js";
-import { ADMISSION_REVIEW_BODY_LIMIT, admissionResponse, allowResponse, parseAdmissionReview, type AdmissionReview } from "../../admission/review.js";
+import {
+  ADMISSION_REVIEW_BODY_LIMIT,
+  admissionResponse,
+  allowResponse,
+  parseAdmissionReview,
+  type AdmissionReview,
+} from "../../admission/review.js";
 import { CacheTenancyView } from "../../admission/tenancy/cache-view.js";
 import { tenancyRequest, type TenancyRequest } from "../../admission/tenancy/lib/request.js";
 import { mutateTenancyRequest, type PodIdentityStep } from "../../admission/tenancy/mutate-request.js";
@@ -32,33 +38,49 @@ export interface TenancyRouteOptions {
   readonly mcsReservationMs?: number;
 }
 
-
 function checkContentType(req: HttpRequest): void {
   const ct = req.headers["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(ct)) {
-    throw new KubeiamError("REQUEST_INVALID", `AdmissionReview: Content-Type must be application/json, found ${ct === "" ? "none" : JSON.stringify(ct)}`);
+    throw new KubeiamError(
+      "REQUEST_INVALID",
+      `AdmissionReview: Content-Type must be application/json, found ${ct === "" ? "none" : JSON.stringify(ct)}`,
+    );
   }
 }
 
 function badRequest(review: AdmissionReview, e: KubeiamError): ReturnType<typeof admissionResponse> {
-  return admissionResponse(review, false, { status: { status: "Failure", message: e.message, reason: "BadRequest", code: 400 } });
+  return admissionResponse(review, false, {
+    status: { status: "Failure", message: e.message, reason: "BadRequest", code: 400 },
+  });
 }
 
 function serviceAccountNameOf(pod: Record<string, unknown>): string {
   const spec = isRecord(pod.spec) ? pod.spec : {};
-  return typeof spec.serviceAccountName === "string" && spec.serviceAccountName !== "" ? spec.serviceAccountName : "default";
+  return typeof spec.serviceAccountName === "string" && spec.serviceAccountName !== ""
+    ? spec.serviceAccountName
+    : "default";
 }
 
 export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}): void {
   const view = new CacheTenancyView(app.cache, {
     clock: app.clock,
     ...(opts.mcsReservationMs !== undefined ? { mcsReservationMs: opts.mcsReservationMs } : {}),
-    onInvalidTenant: (t) => app.logger.warn("tenant ignored: invalid", { tenant: t.name, problems: t.problems }),
+    onInvalidTenant: (t) =>
+      app.logger.warn("tenant ignored: invalid", { tenant: t.name, problems: t.problems }),
   });
-  const identityConfig = opts.podIdentity === false ? undefined : podIdentityConfig({ region: app.config.region, ...opts.podIdentity });
+  const identityConfig =
+    opts.podIdentity === false
+      ? undefined
+      : podIdentityConfig({ region: app.config.region, ...opts.podIdentity });
   const waitMs = opts.serviceAccountWaitMs ?? 1500;
 
-  const record = (action: string, req: TenancyRequest | undefined, allowed: boolean, summary: string, reasons: readonly Reason[]): void => {
+  const record = (
+    action: string,
+    req: TenancyRequest | undefined,
+    allowed: boolean,
+    summary: string,
+    reasons: readonly Reason[],
+  ): void => {
     app.decisions.record({
       kind: "admission",
       action,
@@ -70,7 +92,11 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
   };
 
   /** Parses, adapts, and turns object errors into a 400 answer; returns undefined when answered. */
-  const prepare = (action: string, httpReq: HttpRequest, res: ServerResponse): { review: AdmissionReview; req: TenancyRequest } | undefined => {
+  const prepare = (
+    action: string,
+    httpReq: HttpRequest,
+    res: ServerResponse,
+  ): { review: AdmissionReview; req: TenancyRequest } | undefined => {
     checkContentType(httpReq);
     // envelope errors (no uid to answer) throw REQUEST_INVALID / REQUEST_TOO_LARGE: HTTP 400 / 413
     const review = parseAdmissionReview(httpReq.body);
@@ -78,7 +104,9 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
       return { review, req: tenancyRequest(review.request) };
     } catch (e) {
       if (!isKubeiamError(e) || !BAD_OBJECT_CODES.has(e.code)) throw e;
-      record(action, undefined, false, e.message, [{ check: "admission.request", ok: false, message: e.message }]);
+      record(action, undefined, false, e.message, [
+        { check: "admission.request", ok: false, message: e.message },
+      ]);
       sendJson(res, 200, JSON.stringify(badRequest(review, e)));
       return undefined;
     }
@@ -95,7 +123,10 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
       const v = r.verdict;
       const answer = v.allowed
         ? allowResponse(review, { warnings: v.warnings, auditAnnotations: v.auditAnnotations })
-        : admissionResponse(review, false, { status: { status: "Failure", ...v.status }, auditAnnotations: v.auditAnnotations });
+        : admissionResponse(review, false, {
+            status: { status: "Failure", ...v.status },
+            auditAnnotations: v.auditAnnotations,
+          });
       record("TenancyValidate", req, v.allowed, r.summary, r.reasons);
       sendJson(res, 200, JSON.stringify(answer));
     },
@@ -111,14 +142,32 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
       const { review, req } = p;
       let podIdentity: PodIdentityStep | undefined;
       const extra: Reason[] = [];
-      if (identityConfig && req.operation === "CREATE" && req.subResource === "" && req.resource.group === "" && req.resource.resource === "pods" && req.object && req.namespace !== "") {
-        const key = { kind: "ServiceAccount", namespace: req.namespace, name: serviceAccountNameOf(req.object) };
+      if (
+        identityConfig &&
+        req.operation === "CREATE" &&
+        req.subResource === "" &&
+        req.resource.group === "" &&
+        req.resource.resource === "pods" &&
+        req.object &&
+        req.namespace !== ""
+      ) {
+        const key = {
+          kind: "ServiceAccount",
+          namespace: req.namespace,
+          name: serviceAccountNameOf(req.object),
+        };
         let sa: KubeObject | undefined = app.cache.get(key);
         if (!sa && waitMs > 0) {
           sa = await app.cache.waitFor(key, waitMs);
-          extra.push({ check: "pod-identity.service-account-wait", ok: sa !== undefined, message: `service account ${key.namespace}/${key.name} ${sa ? "appeared" : `did not appear within ${waitMs} ms`}` });
+          extra.push({
+            check: "pod-identity.service-account-wait",
+            ok: sa !== undefined,
+            message: `service account ${key.namespace}/${key.name} ${sa ? "appeared" : `did not appear within ${waitMs} ms`}`,
+          });
         }
-        podIdentity = (pod) => mutatePodForIdentity({ pod, namespace: req.namespace, serviceAccount: sa, config: identityConfig }).patch;
+        podIdentity = (pod) =>
+          mutatePodForIdentity({ pod, namespace: req.namespace, serviceAccount: sa, config: identityConfig })
+            .patch;
       }
       let answer;
       try {
@@ -127,7 +176,9 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
         record("TenancyMutate", req, true, r.summary, [...extra, ...r.reasons]);
       } catch (e) {
         if (!isKubeiamError(e) || !BAD_OBJECT_CODES.has(e.code)) throw e;
-        record("TenancyMutate", req, false, e.message, [{ check: "admission.object", ok: false, message: e.message }]);
+        record("TenancyMutate", req, false, e.message, [
+          { check: "admission.object", ok: false, message: e.message },
+        ]);
         answer = badRequest(review, e);
       }
       sendJson(res, 200, JSON.stringify(answer));
