@@ -68,7 +68,11 @@ kind: Namespace
 metadata: {name: shop, labels: {kubeiam.io/tenant: shop, pod-security.kubernetes.io/enforce: restricted}}
 `;
 
-const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  readOnlyRootFilesystem: true,
+};
 
 /** A pod as kube-apiserver sends it to a validating webhook (after the mutating webhooks ran). */
 function pod(i: number, bad: boolean): Record<string, unknown> {
@@ -81,17 +85,49 @@ function pod(i: number, bad: boolean): Record<string, unknown> {
       namespace: "shop",
       labels: { app: "web", "pod-template-hash": "7d4b9c8f6", tier: "frontend", "kubeiam.io/tenant": "shop" },
       annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" },
-      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-7d4b9c8f6", uid: `0b1c2d3e-0000-4000-8000-${String(i).padStart(12, "0")}`, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: "web-7d4b9c8f6",
+          uid: `0b1c2d3e-0000-4000-8000-${String(i).padStart(12, "0")}`,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       serviceAccountName: "web",
-      securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" }, seLinuxOptions: { level: `s0:c${i},c${i + 100}` } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        fsGroup: 10001,
+        seccompProfile: { type: "RuntimeDefault" },
+        seLinuxOptions: { level: `s0:c${i},c${i + 100}` },
+      },
       volumes: [
-        { name: "kube-api-access-x7k2p", projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }, { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } }] } },
+        {
+          name: "kube-api-access-x7k2p",
+          projected: {
+            defaultMode: 420,
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+              { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+            ],
+          },
+        },
         { name: "cache", emptyDir: { sizeLimit: "1Gi" } },
         ...(bad ? [{ name: "host", hostPath: { path: "/etc" } }] : []),
       ],
-      initContainers: [{ name: "migrate", image: "registry.example.com/shop/migrate:1.4.2", args: ["--up"], securityContext: RESTRICTED_CONTAINER, resources: { requests: { cpu: "50m", memory: "64Mi" } } }],
+      initContainers: [
+        {
+          name: "migrate",
+          image: "registry.example.com/shop/migrate:1.4.2",
+          args: ["--up"],
+          securityContext: RESTRICTED_CONTAINER,
+          resources: { requests: { cpu: "50m", memory: "64Mi" } },
+        },
+      ],
       containers: [
         {
           name: "web",
@@ -103,16 +139,40 @@ function pod(i: number, bad: boolean): Record<string, unknown> {
           ],
           resources: { limits: { cpu: "1", memory: "512Mi" }, requests: { cpu: "250m", memory: "256Mi" } },
           readinessProbe: { httpGet: { path: "/healthz", port: 8080, scheme: "HTTP" }, periodSeconds: 5 },
-          securityContext: bad ? { ...RESTRICTED_CONTAINER, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } } : RESTRICTED_CONTAINER,
-          volumeMounts: [{ name: "kube-api-access-x7k2p", readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }, { name: "cache", mountPath: "/cache" }],
+          securityContext: bad
+            ? { ...RESTRICTED_CONTAINER, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }
+            : RESTRICTED_CONTAINER,
+          volumeMounts: [
+            {
+              name: "kube-api-access-x7k2p",
+              readOnly: true,
+              mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+            },
+            { name: "cache", mountPath: "/cache" },
+          ],
         },
-        { name: "envoy", image: "envoyproxy/envoy:v1.31.0", securityContext: RESTRICTED_CONTAINER, resources: { requests: { cpu: "100m", memory: "128Mi" } } },
+        {
+          name: "envoy",
+          image: "envoyproxy/envoy:v1.31.0",
+          securityContext: RESTRICTED_CONTAINER,
+          resources: { requests: { cpu: "100m", memory: "128Mi" } },
+        },
       ],
       nodeSelector: { "kubeiam.io/tenant": "shop" },
       tolerations: [
         { key: "kubeiam.io/tenant", operator: "Equal", value: "shop", effect: "NoSchedule" },
-        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
-        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+        {
+          key: "node.kubernetes.io/not-ready",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 300,
+        },
+        {
+          key: "node.kubernetes.io/unreachable",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 300,
+        },
       ],
       restartPolicy: "Always",
       dnsPolicy: "ClusterFirst",
@@ -134,7 +194,11 @@ function review(i: number, bad: boolean): string {
       name: `web-7d4b9c8f6-${i}x9k`,
       namespace: "shop",
       operation: "CREATE",
-      userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller", uid: "a1b2c3", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
+      userInfo: {
+        username: "system:serviceaccount:kube-system:replicaset-controller",
+        uid: "a1b2c3",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+      },
       object: pod(i, bad),
       oldObject: null,
       dryRun: false,
@@ -168,8 +232,28 @@ process.stdin.on("end", () => {
 `;
 
 /** autocannon at a fixed offered rate (overallRate), in a child process so it gets its own core. */
-function atRate(url: string, ca: string, bodies: readonly string[], rate: number, connections: number, durationSec: number): Promise<RateFigures> {
-  const opts = { url, connections, pipelining: 1, duration: durationSec, overallRate: rate, timeout: 10, tlsOptions: { ca }, requests: bodies.map((body) => ({ method: "POST", headers: { "content-type": "application/json" }, body })) };
+function atRate(
+  url: string,
+  ca: string,
+  bodies: readonly string[],
+  rate: number,
+  connections: number,
+  durationSec: number,
+): Promise<RateFigures> {
+  const opts = {
+    url,
+    connections,
+    pipelining: 1,
+    duration: durationSec,
+    overallRate: rate,
+    timeout: 10,
+    tlsOptions: { ca },
+    requests: bodies.map((body) => ({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    })),
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", RUNNER], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
@@ -179,7 +263,8 @@ function atRate(url: string, ca: string, bodies: readonly string[], rate: number
     child.on("close", () => {
       clearTimeout(guard);
       try {
-        const m = JSON.parse(out.trim().split("\n").pop() ?? "") as { ok: true; r: RateFigures } | { ok: false; error: string };
+        const m = JSON.parse(out.trim().split("\n").pop() ?? "") as
+          { ok: true; r: RateFigures } | { ok: false; error: string };
         if (m.ok) resolve(m.r);
         else reject(new Error(m.error));
       } catch {
@@ -211,7 +296,8 @@ async function main(): Promise<void> {
         const r = await httpsCall(url, ca, "POST", { "content-type": "application/json" }, b);
         verdicts.push((JSON.parse(r.body.toString()) as { response: { allowed: boolean } }).response.allowed);
       }
-      if (verdicts.join() !== "true,true,false,true") throw new Error(`unexpected verdicts ${verdicts.join()}`);
+      if (verdicts.join() !== "true,true,false,true")
+        throw new Error(`unexpected verdicts ${verdicts.join()}`);
 
       const result = await runWithBaseline({
         name: "POST /admission/validate (restricted + tenancy)",
@@ -229,12 +315,29 @@ async function main(): Promise<void> {
       const fixed = await atRate(url, ca, bodies, rate, Number(args.connections), Number(args.duration));
       const requestBytes = Math.round(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length);
       const ok = result.ratio >= TARGET_RATIO && fixed.p99 <= TARGET_P99_MS && fixed.rps >= rate * 0.95;
-      if (args.json) console.log(JSON.stringify({ ...result, requestBytes, target: TARGET_RATIO, atRate: { offered: rate, ...fixed, targetP99Ms: TARGET_P99_MS }, ok }, null, 2));
+      if (args.json)
+        console.log(
+          JSON.stringify(
+            {
+              ...result,
+              requestBytes,
+              target: TARGET_RATIO,
+              atRate: { offered: rate, ...fixed, targetP99Ms: TARGET_P99_MS },
+              ok,
+            },
+            null,
+            2,
+          ),
+        );
       else {
         console.log(formatBaseline(result));
         console.log(`  request body: ${requestBytes} bytes on average; 1 in 4 reviews denied`);
-        console.log(`  at ${rate} reviews/s offered: ${fixed.rps.toFixed(0)} served, p50 ${fixed.p50} ms  p90 ${fixed.p90} ms  p99 ${fixed.p99} ms  max ${fixed.max} ms  (${fixed.non2xx} non-2xx, ${fixed.errors} errors)`);
-        console.log(`  targets: ≥ ${TARGET_RATIO * 100}% of baseline, p99 ≤ ${TARGET_P99_MS} ms at ${rate}/s — ${ok ? "met" : "NOT met"}`);
+        console.log(
+          `  at ${rate} reviews/s offered: ${fixed.rps.toFixed(0)} served, p50 ${fixed.p50} ms  p90 ${fixed.p90} ms  p99 ${fixed.p99} ms  max ${fixed.max} ms  (${fixed.non2xx} non-2xx, ${fixed.errors} errors)`,
+        );
+        console.log(
+          `  targets: ≥ ${TARGET_RATIO * 100}% of baseline, p99 ≤ ${TARGET_P99_MS} ms at ${rate}/s — ${ok ? "met" : "NOT met"}`,
+        );
       }
       process.exitCode = ok ? 0 : 1;
     } finally {

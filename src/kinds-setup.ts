@@ -4,6 +4,8 @@
  */
 import { extendKindValidation } from "./store/kinds.js";
 import { validateManagedPolicy, validateOidcProvider, validateRole, validateUser } from "./iam/objects.js";
+import { validateTenant } from "./tenancy/tenant.js";
+import { validateAccessEntry } from "./authn/mapping/access-entry.js";
 
 let done = false;
 
@@ -15,6 +17,8 @@ export function setupKinds(): void {
   extendKindValidation("OIDCProvider", onlySpecErrors(validateOidcProvider));
   extendKindValidation("IAMUser", onlySpecErrors(validateUser));
   extendKindValidation("IAMPolicy", onlySpecErrors(validateManagedPolicy));
+  extendKindValidation("Tenant", onlySpecErrors(validateTenant));
+  extendKindValidation("AccessEntry", onlySpecErrors(validateAccessEntry));
 }
 
 setupKinds();

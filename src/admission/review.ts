@@ -371,7 +371,8 @@ export function serializeAdmissionReview(r: AdmissionReviewResponse): string {
   if (x.status !== undefined) out += `,"status":${JSON.stringify(x.status)}`;
   if (x.patch !== undefined) {
     // encodePatch writes base64; anything that would need escaping is a bug, not input.
-    if (x.patch.includes('"') || x.patch.includes("\\")) throw new KubeiamError("INTERNAL", "response.patch is not base64");
+    if (x.patch.includes('"') || x.patch.includes("\\"))
+      throw new KubeiamError("INTERNAL", "response.patch is not base64");
     out += `,"patch":"${x.patch}"`;
   }
   if (x.patchType !== undefined) out += `,"patchType":${JSON.stringify(x.patchType)}`;

@@ -10,7 +10,13 @@ import { KubeiamError } from "../lib/errors.js";
 import { ObjectCache } from "../store/cache.js";
 import { DirectoryStore, parseObjectFile } from "../store/directory-store.js";
 import type { KubeObject, LoadProblem } from "../store/types.js";
-import { auditTenancy, SEVERITY_WEIGHT, type AuditReport, type AuditSource, type Severity } from "../tenancy/audit.js";
+import {
+  auditTenancy,
+  SEVERITY_WEIGHT,
+  type AuditReport,
+  type AuditSource,
+  type Severity,
+} from "../tenancy/audit.js";
 import { formatAuditText, renderAuditHtml } from "../tenancy/audit-report.js";
 import { configFrom, openObjects, withStateOptions, type StateFlags } from "./common.js";
 import { CliExit, type CliIO } from "./io.js";
@@ -22,12 +28,18 @@ function problemText(p: LoadProblem): string {
 }
 
 /** Reads objects from a directory (recursively) or one file. */
-async function loadSource(path: string): Promise<{ source: AuditSource; problems: LoadProblem[]; close(): Promise<void> }> {
+async function loadSource(
+  path: string,
+): Promise<{ source: AuditSource; problems: LoadProblem[]; close(): Promise<void> }> {
   let info;
   try {
     info = await stat(path);
   } catch (e) {
-    throw new KubeiamError("INPUT_INVALID", `-f ${path}: cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (e as Error).message}`, { file: path });
+    throw new KubeiamError(
+      "INPUT_INVALID",
+      `-f ${path}: cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
+      { file: path },
+    );
   }
   if (info.isDirectory()) {
     const store = new DirectoryStore(path, { watch: false });
@@ -36,20 +48,50 @@ async function loadSource(path: string): Promise<{ source: AuditSource; problems
     cache.start();
     return { source: cache, problems, close: () => store.close() };
   }
-  if (info.size > MAX_FILE_BYTES) throw new KubeiamError("INPUT_INVALID", `-f ${path}: ${info.size} bytes is larger than the ${MAX_FILE_BYTES}-byte limit`, { file: path });
+  if (info.size > MAX_FILE_BYTES)
+    throw new KubeiamError(
+      "INPUT_INVALID",
+      `-f ${path}: ${info.size} bytes is larger than the ${MAX_FILE_BYTES}-byte limit`,
+      { file: path },
+    );
   const r = parseObjectFile(await readFile(path, "utf8"), path);
   const objects: KubeObject[] = r.objects;
-  return { source: { list: (kind) => objects.filter((o) => o.kind === kind) }, problems: r.problems, close: () => Promise.resolve() };
+  return {
+    source: { list: (kind) => objects.filter((o) => o.kind === kind) },
+    problems: r.problems,
+    close: () => Promise.resolve(),
+  };
 }
 
 export function registerAuditCommands(program: Command, io: CliIO): void {
-  withStateOptions(program.command("audit").description("check existing objects against the multi-tenancy controls, per tenant, with a score and fixes"))
-    .option("-f, --filename <path>", "directory (read recursively) or file of objects to audit (default: the object directory)")
+  withStateOptions(
+    program
+      .command("audit")
+      .description(
+        "check existing objects against the multi-tenancy controls, per tenant, with a score and fixes",
+      ),
+  )
+    .option(
+      "-f, --filename <path>",
+      "directory (read recursively) or file of objects to audit (default: the object directory)",
+    )
     .option("-o, --output <format>", "output format: text|json|html (html: one self-contained page)", "text")
-    .option("--fail-on <severity>", "exit 1 when a finding has at least this severity: low|medium|high|none", "low")
+    .option(
+      "--fail-on <severity>",
+      "exit 1 when a finding has at least this severity: low|medium|high|none",
+      "low",
+    )
     .action(async (flags: StateFlags & { filename?: string; output: string; failOn: string }) => {
-      if (!["text", "json", "html"].includes(flags.output)) throw new KubeiamError("USAGE", `unknown output format "${flags.output}"; use one of: text, json, html`);
-      if (!["low", "medium", "high", "none"].includes(flags.failOn)) throw new KubeiamError("USAGE", `--fail-on: expected low, medium, high or none, found "${flags.failOn}"`);
+      if (!["text", "json", "html"].includes(flags.output))
+        throw new KubeiamError(
+          "USAGE",
+          `unknown output format "${flags.output}"; use one of: text, json, html`,
+        );
+      if (!["low", "medium", "high", "none"].includes(flags.failOn))
+        throw new KubeiamError(
+          "USAGE",
+          `--fail-on: expected low, medium, high or none, found "${flags.failOn}"`,
+        );
       let loaded: { source: AuditSource; problems: LoadProblem[]; close(): Promise<void> };
       let where: string;
       if (flags.filename !== undefined) {
@@ -68,7 +110,8 @@ export function registerAuditCommands(program: Command, io: CliIO): void {
         await loaded.close();
       }
       if (flags.output === "json") io.out(JSON.stringify(report, null, 2));
-      else if (flags.output === "html") io.out(renderAuditHtml(report, { generatedAt: new Date().toISOString(), source: where }));
+      else if (flags.output === "html")
+        io.out(renderAuditHtml(report, { generatedAt: new Date().toISOString(), source: where }));
       else io.out(formatAuditText(report));
       if (flags.failOn !== "none") {
         const min = SEVERITY_WEIGHT[flags.failOn as Severity];

@@ -6,9 +6,14 @@ import type { Command } from "commander";
 import type { CliIO } from "./io.js";
 import { registerPolicyCommands } from "./policy.js";
 import { registerIamCommands } from "./iam.js";
-import { registerWebhookCommands } from "./webhook.js";
+import { registerWebhookCommands, webhookGroup } from "./webhook.js";
+import { addWebhookManifestsCommand, registerTenantCommands } from "./tenant.js";
+import { registerAuditCommands } from "./audit.js";
+import { registerGetTokenCommands } from "./get-token.js";
+import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands];
   for (const r of registrations) r(program, io);
+  addWebhookManifestsCommand(webhookGroup(program), io);
 }

@@ -60,6 +60,8 @@ export function registerGetTokenCommands(
       if (clusterId === undefined || clusterId === "")
         throw new KubeiamError("USAGE", "Either parameter --cluster-name or --cluster-id must be specified.");
       const api = execApiVersion(deps.env.KUBERNETES_EXEC_INFO);
+      // kubectl shows a plugin's stderr to the user: keep the SDK's notice about future Node versions out of it
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
       const { getEksToken } = await import("../clients/eks/get-eks-token.js");
       const t = await getEksToken({
         clusterId,

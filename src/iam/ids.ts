@@ -1,5 +1,5 @@
 /** IAM identifiers: unique ids (AROA…, AIDA…), access key ids (AKIA…, ASIA…), secrets. */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -14,10 +14,29 @@ export function stableUniqueId(prefix: "AROA" | "AIDA" | "ANPA", seed: string): 
   return prefix + base32(createHash("sha256").update(seed).digest(), 17);
 }
 
-export function newAccessKeyId(prefix: "AKIA" | "ASIA"): string {
-  return prefix + base32(randomBytes(16), 16);
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one system call per ~90 credentials instead of
+ * two per credential (the same approach as crypto.randomUUID's cache). Every byte is used once.
+ */
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+
+function randomChunk(n: number): Buffer {
+  if (poolOffset + n > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(POOL.subarray(poolOffset, poolOffset + n));
+  POOL.fill(0, poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
 }
 
+export function newAccessKeyId(prefix: "AKIA" | "ASIA"): string {
+  return prefix + base32(randomChunk(16), 16);
+}
+
+/** 40 characters of base64 alphabet (30 random bytes), like AWS secret access keys. */
 export function newSecretAccessKey(): string {
-  return randomBytes(30).toString("base64").replace(/[+/]/g, (c) => (c === "+" ? "A" : "b")).slice(0, 40);
+  return randomChunk(30).toString("base64").replace(/[+/]/g, (c) => (c === "+" ? "A" : "b"));
 }

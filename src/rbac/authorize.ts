@@ -6,8 +6,9 @@
  * lookup errors it met as the reason.
  *
  * Only the bindings naming the user, its service account or its groups are looked at (the index's
- * buckets); the first allowing binding by name is found without sorting, and reasons are built only
- * when read.
+ * buckets, each scanned as one flat array of compiled rule entries); the first allowing binding by
+ * name is found without sorting, and reasons are built only when read. The order among bindings is
+ * by name (kube-apiserver's informer order is unspecified); `createNaiveAuthorizer` is the oracle.
  */
 import type { Decision, Reason } from "../lib/decision.js";
 import { describeRequest, describeRule, describeUser, requestSummary } from "./lib/describe.js";

@@ -1,10 +1,12 @@
 /**
  * RbacIndex: Roles, ClusterRoles, RoleBindings and ClusterRoleBindings fed by watch events and
  * indexed by subject, so a decision looks only at the bindings naming the user, one of its groups
- * or its service account. Each binding points at a slot holding its role's current rules (compiled
- * for matching on first use), so a role change is seen by every binding at once. Aggregated
- * ClusterRoles are recomputed whenever a ClusterRole that can matter changes, as the aggregation
- * controller would. Malformed objects are kept out and reported.
+ * or its service account. Each binding points at a slot holding its role's current rules, compiled
+ * to integer entries when they change (lib/rule-matcher.ts), so a role change is seen by every
+ * binding at once; each subject bucket concatenates its bindings' entries on first use after a
+ * change, so a decision scans a few flat arrays. Aggregated ClusterRoles are recomputed whenever a
+ * ClusterRole that can matter changes, as the aggregation controller would. Malformed objects are
+ * kept out and reported.
  */
 import type { KubeObject, WatchEventType } from "../store/types.js";
 import { aggregateClusterRoles, selectorMatches } from "./aggregate-cluster-roles.js";

@@ -7,10 +7,7 @@ import type { Config } from "../config/resolve.js";
 import { KubeiamError } from "../lib/errors.js";
 import type { Clock } from "../lib/clock.js";
 import { createLogger, type Logger } from "../lib/logger.js";
-import { ObjectCache } from "../store/cache.js";
-import { DirectoryStore } from "../store/directory-store.js";
 import type { LoadProblem, ObjectStore } from "../store/types.js";
-import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
 import { ensureTls, type TlsMaterial } from "../keys/tls.js";
 import { ensureAdminToken } from "./admin-token.js";
 import { DecisionLog } from "./decision-log.js";
@@ -19,18 +16,17 @@ import { Metrics } from "./metrics.js";
 import { Router } from "./router.js";
 import { registerCoreRoutes } from "./routes/core.js";
 import { registerIssuerRoutes } from "./routes/issuer.js";
+import { openServices } from "./services.js";
+import { registerTenancyRoutes } from "./routes/tenancy.js";
+import type { ObjectCache } from "../store/cache.js";
+import type { KeyManager } from "../keys/manager.js";
+import type { AccessKeyStore } from "../iam/access-keys.js";
+import type { AwsService } from "../sts/service.js";
+import type { AuthnSetup } from "./authn-setup.js";
 import { registerAwsRoutes } from "./routes/aws.js";
 import { registerAuthnRoutes } from "./routes/authn.js";
 import { registerAuthzRoutes } from "./routes/authz.js";
-import { buildRbacIndex } from "./rbac-setup.js";
 import type { RbacIndex } from "../rbac/rbac-index.js";
-import { setupAuthentication, type AuthnSetup } from "./authn-setup.js";
-import "../kinds-setup.js";
-import { AccessKeyStore } from "../iam/access-keys.js";
-import { ensureAdminUser } from "../iam/bootstrap.js";
-import { createPolicyPort } from "../iam/policy-port.js";
-import { AwsService } from "../sts/service.js";
-import { createKeyResolver } from "../sts/key-resolver.js";
 import type { StoredAccessKey } from "../iam/access-keys.js";
 
 export interface App {
@@ -77,16 +73,11 @@ export async function ensureStateDir(dir: string): Promise<void> {
 export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   await ensureStateDir(config.stateDir);
-  const store = opts.store ?? new DirectoryStore(config.objectsDir, { clock: opts.clock });
-  const loaded = await store.start();
-  for (const p of loaded.problems) logger.warn("object skipped", { ...p });
-  const cache = new ObjectCache(store);
+  const svc = await openServices(config, { clock: opts.clock, logger, store: opts.store, watch: true });
+  const { store, cache, keys, accessKeys, adminAccessKey, aws, authn } = svc;
   const metrics = new Metrics();
-  cache.start((p) => logger.warn("object skipped", { ...p }));
   metrics.objects.set(cache.count());
   cache.onChange("*", () => metrics.objects.set(cache.count()));
-  const keys = await KeyManager.open(new FileKeyPersistence(config.stateDir), { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock: opts.clock });
-  keys.watch();
   const tlsOpts: { certFile?: string; keyFile?: string; names: string[]; now: number } = { names: [...config.tls.names, config.listen.host, new URL(config.issuer.url).hostname.replace(/^\[|\]$/g, "")], now: opts.clock.now() };
   if (config.tls.certFile) tlsOpts.certFile = config.tls.certFile;
   if (config.tls.keyFile) tlsOpts.keyFile = config.tls.keyFile;
@@ -94,23 +85,6 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const adminToken = await ensureAdminToken(config.stateDir);
   const decisions = new DecisionLog(config.decisionRingSize, opts.clock, logger);
   const router = new Router();
-  const accessKeys = new AccessKeyStore(config.stateDir);
-  const adminAccessKey = await ensureAdminUser({ store, cache, accessKeys, account: config.account, now: opts.clock.now() });
-  accessKeys.watch();
-  const aws = new AwsService({
-    account: config.account,
-    region: config.region,
-    partition: "aws",
-    cache,
-    store,
-    accessKeys,
-    policy: createPolicyPort(),
-    resolveKey: createKeyResolver({ issuerUrl: config.issuer.url, keys, clock: opts.clock, caFile: config.sts.webIdentityCaFile, timeoutMs: config.sts.jwksTimeoutMs }),
-    sealing: () => keys.sealingKeys(),
-    now: () => opts.clock.now(),
-  });
-  const rbac = buildRbacIndex(cache, { bootstrap: config.mode === "embedded" });
-  const authn = await setupAuthentication({ config, cache, keys, aws, clock: opts.clock });
   const app: App = {
     config,
     clock: opts.clock,
@@ -127,18 +101,13 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     adminAccessKey,
     aws,
     authn,
-    rbac: rbac.index,
-    loadProblems: loaded.problems,
+    rbac: svc.rbac,
+    loadProblems: svc.loadProblems,
     ready: false,
     close: async () => {
       app.ready = false;
       await app.listener?.close();
-      keys.close();
-      accessKeys.close();
-      await authn.close();
-      rbac.stop();
-      cache.stop();
-      await store.close();
+      await svc.close();
     },
   };
   decisions.follow((r) => metrics.decisions.inc({ kind: r.kind, allowed: String(r.allowed) }));
@@ -146,7 +115,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   registerIssuerRoutes(app);
   registerAwsRoutes(app, aws);
   registerAuthnRoutes(app, authn.chain);
-  registerAuthzRoutes(app, rbac.index);
+  registerAuthzRoutes(app, svc.rbac);
+  registerTenancyRoutes(app);
   return app;
 }
 

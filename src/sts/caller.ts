@@ -11,7 +11,7 @@ import { parseSignedRequest } from "../sigv4/parse-signed-request.js";
 import { verifySignature, type VerifyOptions } from "../sigv4/verify-signature.js";
 import type { IncomingSignedRequest } from "../sigv4/types.js";
 import { AwsError } from "./aws-error.js";
-import { openSessionToken, type SessionIdentity } from "./session-credentials.js";
+import { openSessionToken, type SessionIdentity, type SessionOpener } from "./session-credentials.js";
 
 export type Caller =
   | { type: "user"; arn: string; userId: string; account: string; user: UserView; accessKeyId: string }
@@ -22,6 +22,8 @@ export interface CallerDeps {
   accessKey(id: string): StoredAccessKey | undefined;
   user(name: string): UserView | undefined;
   sealingKeys(): readonly SealingKey[];
+  /** Opens session tokens (default: no cache). */
+  openSession?: SessionOpener | undefined;
   now: number;
 }
 
@@ -44,7 +46,7 @@ export function authenticateCaller(req: IncomingSignedRequest, deps: CallerDeps,
     if (!auth.securityToken) {
       return { ok: false, error: invalidToken(), reasons: [{ check: "sigv4.session-token", ok: false, message: `temporary access key ${akid} was used without its session token (X-Amz-Security-Token)` }] };
     }
-    const opened = openSessionToken(deps.sealingKeys(), auth.securityToken, akid, deps.now);
+    const opened = (deps.openSession ?? openSessionToken)(deps.sealingKeys(), auth.securityToken, akid, deps.now);
     if (!opened.ok) {
       if (opened.reason === "expired") {
         return { ok: false, error: new AwsError("ExpiredToken", "The security token included in the request is expired", 403), reasons: [{ check: "sigv4.session-token", ok: false, message: `the session credentials of ${akid} have expired` }] };

@@ -1,7 +1,9 @@
 /**
  * Where STS finds the key that signed a web-identity token: kubeiam's own key ring when the
  * provider is kubeiam's issuer (no network), otherwise the provider's JWKS through discovery
- * (cached, refreshed on an unknown kid). A missing `kid` is treated as "" (the empty-kid quirk).
+ * (RemoteJwks: HTTPS only, timeouts, size limit, cached, refetched on an unknown kid at most once
+ * per cooldown). Keys are fetched only from the issuer's own host: a discovery document whose
+ * jwks_uri points elsewhere is refused. A missing `kid` is looked up as "" (the empty-kid quirk).
  */
 import { readFileSync } from "node:fs";
 import { RemoteJwks } from "../authn/jwks-cache.js";
@@ -9,12 +11,24 @@ import type { Clock } from "../lib/clock.js";
 import type { KeyManager } from "../keys/manager.js";
 import type { KeyResolver } from "./web-identity.js";
 
-export function createKeyResolver(o: { issuerUrl: string; keys: KeyManager; clock: Clock; caFile?: string | undefined; timeoutMs: number }): KeyResolver {
+export interface KeyResolverOptions {
+  /** kubeiam's own issuer URL. */
+  issuerUrl: string;
+  keys: Pick<KeyManager, "verificationKeys">;
+  clock: Clock;
+  /** PEM bundle trusted (instead of the system roots) for other issuers. */
+  caFile?: string | undefined;
+  timeoutMs: number;
+}
+
+const trimSlash = (u: string): string => u.replace(/\/$/, "");
+
+export function createKeyResolver(o: KeyResolverOptions): KeyResolver {
   const remotes = new Map<string, RemoteJwks>();
   const ca = o.caFile ? readFileSync(o.caFile, "utf8") : undefined;
-  const own = o.issuerUrl.replace(/\/$/, "");
+  const own = trimSlash(o.issuerUrl);
   return async (provider, kid) => {
-    if (provider.url.replace(/\/$/, "") === own) {
+    if (trimSlash(provider.url) === own) {
       const k = o.keys.verificationKeys().find((x) => x.kid === kid);
       return k ? { kind: "key", key: k.publicKey } : { kind: "no-key" };
     }
@@ -24,6 +38,10 @@ export function createKeyResolver(o: { issuerUrl: string; keys: KeyManager; cloc
       remotes.set(provider.url, r);
     }
     try {
+      const doc = await r.discover();
+      const issuerHost = new URL(provider.url).host;
+      const jwksHost = new URL(doc.jwks_uri).host;
+      if (jwksHost !== issuerHost) return { kind: "unreachable", detail: `the discovery document's jwks_uri ${doc.jwks_uri} is on host ${jwksHost}, not the issuer's host ${issuerHost}; keys are fetched only from the issuer's host` };
       const keys = await r.getKeys(kid);
       const match = keys.find((k) => (k.kid ?? "") === kid);
       return match ? { kind: "key", key: match.key } : { kind: "no-key" };

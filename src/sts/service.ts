@@ -18,6 +18,7 @@ import { assumeRole } from "./assume-role.js";
 import { getCallerIdentity } from "./get-caller-identity.js";
 import type { StsDeps } from "./deps.js";
 import { authenticateCaller, type Caller, type CallerResult } from "./caller.js";
+import { createSessionOpener } from "./session-credentials.js";
 import type { PolicyPort } from "./policy-port.js";
 import { parseQueryParams, type QueryParams } from "./query.js";
 import type { KeyResolver } from "./web-identity.js";
@@ -72,6 +73,8 @@ function renderError(json: boolean, ns: string, e: AwsError, requestId: string):
 }
 
 export class AwsService {
+  private readonly openSession = createSessionOpener();
+
   constructor(private readonly d: AwsServiceDeps) {}
 
   private lookups(): { cache: ObjectCache; account: string; partition: string } {
@@ -98,7 +101,7 @@ export class AwsService {
   authenticate(req: IncomingSignedRequest, now: number, opts: VerifyOptions): CallerResult {
     const d = this.d;
     const l = this.lookups();
-    return authenticateCaller(req, { account: d.account, accessKey: (id) => d.accessKeys.get(id), user: (name) => findUser(l, name), sealingKeys: () => d.sealing().all, now }, opts);
+    return authenticateCaller(req, { account: d.account, accessKey: (id) => d.accessKeys.get(id), user: (name) => findUser(l, name), sealingKeys: () => d.sealing().all, openSession: this.openSession, now }, opts);
   }
 
   /** The AssumeRoleWithWebIdentity decision for these parameters, without issuing credentials. */

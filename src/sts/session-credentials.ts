@@ -76,3 +76,32 @@ export function sessionTokenUsage(c: IssuedCredentials): { SessionTokenSize: num
   const size = Buffer.byteLength(c.sessionToken);
   return { SessionTokenSize: size, SessionTokenUtilization: Math.ceil((size / MAX_SESSION_TOKEN) * 100) };
 }
+
+export type SessionOpener = (keys: readonly SealingKey[], sessionToken: string, accessKeyId: string, now: number) => OpenedSession;
+
+/**
+ * openSessionToken with a bounded cache of tokens already opened: an SDK signs every call of a
+ * session with the same token, so the AES-GCM decryption and JSON parsing run once per session.
+ * Only exact token strings hit; a hit still checks that the token's sealing key is held, the key id
+ * binding and the expiry, so retiring a sealing key or the session expiring takes effect at once.
+ */
+export function createSessionOpener(maxEntries = 10_000): SessionOpener {
+  const cache = new Map<string, { kid: string; akid: string; secretAccessKey: string; identity: SessionIdentity }>();
+  return (keys, sessionToken, accessKeyId, now) => {
+    const hit = cache.get(sessionToken);
+    if (hit && keys.some((k) => k.kid === hit.kid)) {
+      if (hit.akid !== accessKeyId) return { ok: false, reason: "mismatch" };
+      if (now >= hit.identity.expiresAt) {
+        cache.delete(sessionToken);
+        return { ok: false, reason: "expired" };
+      }
+      return { ok: true, secretAccessKey: hit.secretAccessKey, identity: hit.identity };
+    }
+    const opened = openSessionToken(keys, sessionToken, accessKeyId, now);
+    if (opened.ok) {
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+      cache.set(sessionToken, { kid: sessionToken.slice(0, sessionToken.indexOf(".")), akid: accessKeyId, secretAccessKey: opened.secretAccessKey, identity: opened.identity });
+    }
+    return opened;
+  };
+}

@@ -9,14 +9,21 @@ function mark(c: ControlResult): string {
 }
 
 function findingLines(f: AuditFinding): string[] {
-  return [`    ✗ [${f.severity}] ${f.control}: ${f.object}`, `        field: ${f.field}`, `        ${f.message}`, `        fix: ${f.fix}`];
+  return [
+    `    ✗ [${f.severity}] ${f.control}: ${f.object}`,
+    `        field: ${f.field}`,
+    `        ${f.message}`,
+    `        fix: ${f.fix}`,
+  ];
 }
 
 export function formatAuditText(r: AuditReport): string {
   const out: string[] = [];
   if (r.tenants.length === 0) out.push("no Tenant objects found");
   for (const t of r.tenants) {
-    out.push(`tenant ${t.tenant}: score ${t.score}/100 (${t.findings.length} finding${t.findings.length === 1 ? "" : "s"}; namespaces: ${t.namespaces.length > 0 ? t.namespaces.join(", ") : "none"})`);
+    out.push(
+      `tenant ${t.tenant}: score ${t.score}/100 (${t.findings.length} finding${t.findings.length === 1 ? "" : "s"}; namespaces: ${t.namespaces.length > 0 ? t.namespaces.join(", ") : "none"})`,
+    );
     for (const c of t.controls) {
       out.push(`  ${mark(c)} ${c.id} — ${c.title}${c.status === "n/a" ? " (not applicable)" : ""}`);
       for (const f of t.findings.filter((x) => x.control === c.id)) out.push(...findingLines(f));
@@ -28,12 +35,20 @@ export function formatAuditText(r: AuditReport): string {
     out.push(`  ${mark(c)} ${c.id} — ${c.title}${c.status === "n/a" ? " (not applicable)" : ""}`);
     for (const f of r.cluster.findings.filter((x) => x.control === c.id)) out.push(...findingLines(f));
   }
-  out.push("", `overall score ${r.score}/100; findings: ${r.totals.findings} (high ${r.totals.high}, medium ${r.totals.medium}, low ${r.totals.low})`);
+  out.push(
+    "",
+    `overall score ${r.score}/100; findings: ${r.totals.findings} (high ${r.totals.high}, medium ${r.totals.medium}, low ${r.totals.low})`,
+  );
   return out.join("\n");
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 const CSS = `
@@ -65,21 +80,31 @@ function controlsTable(controls: readonly ControlResult[]): string {
 function findingsTable(findings: readonly AuditFinding[]): string {
   if (findings.length === 0) return "<p>No findings.</p>";
   const rows = findings
-    .map((f) => `<tr><td><span class="sev ${f.severity}">${f.severity}</span></td><td><code>${escapeHtml(f.control)}</code></td><td>${escapeHtml(f.object)}</td><td><code>${escapeHtml(f.field)}</code></td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.fix)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td><span class="sev ${f.severity}">${f.severity}</span></td><td><code>${escapeHtml(f.control)}</code></td><td>${escapeHtml(f.object)}</td><td><code>${escapeHtml(f.field)}</code></td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.fix)}</td></tr>`,
+    )
     .join("\n");
   return `<table><thead><tr><th>severity</th><th>control</th><th>object</th><th>field</th><th>finding</th><th>fix</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 /** One self-contained HTML page. `generatedAt` is printed as given (the caller owns the clock). */
-export function renderAuditHtml(r: AuditReport, opts: { generatedAt?: string; source?: string } = {}): string {
+export function renderAuditHtml(
+  r: AuditReport,
+  opts: { generatedAt?: string; source?: string } = {},
+): string {
   const parts: string[] = [];
   parts.push(`<h1>kubeiam tenancy audit ${scoreBadge(r.score)}</h1>`);
   parts.push(
     `<p class="meta">${opts.generatedAt ? `generated ${escapeHtml(opts.generatedAt)} · ` : ""}${opts.source ? `objects from ${escapeHtml(opts.source)} · ` : ""}${r.tenants.length} tenant(s) · ${r.totals.findings} finding(s): ${r.totals.high} high, ${r.totals.medium} medium, ${r.totals.low} low</p>`,
   );
   for (const t of r.tenants) {
-    parts.push(`<h2 id="tenant-${escapeHtml(t.tenant)}">Tenant ${escapeHtml(t.tenant)} ${scoreBadge(t.score)}</h2>`);
-    parts.push(`<p class="meta">namespaces: ${t.namespaces.length > 0 ? t.namespaces.map((n) => `<code>${escapeHtml(n)}</code>`).join(" ") : "none"}</p>`);
+    parts.push(
+      `<h2 id="tenant-${escapeHtml(t.tenant)}">Tenant ${escapeHtml(t.tenant)} ${scoreBadge(t.score)}</h2>`,
+    );
+    parts.push(
+      `<p class="meta">namespaces: ${t.namespaces.length > 0 ? t.namespaces.map((n) => `<code>${escapeHtml(n)}</code>`).join(" ") : "none"}</p>`,
+    );
     parts.push(controlsTable(t.controls));
     parts.push(findingsTable(t.findings));
   }

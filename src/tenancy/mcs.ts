@@ -101,7 +101,11 @@ export class McsAllocator {
 
   /** True when `level` is held by a live pod or by a reservation of another key. */
   inUse(level: string, exceptKey?: string): boolean {
-    if ((this.liveCount.get(level) ?? 0) > (exceptKey !== undefined && this.live.get(exceptKey) === level ? 1 : 0)) return true;
+    if (
+      (this.liveCount.get(level) ?? 0) >
+      (exceptKey !== undefined && this.live.get(exceptKey) === level ? 1 : 0)
+    )
+      return true;
     const by = this.reservedBy.get(level);
     return by !== undefined && by !== exceptKey;
   }
@@ -127,7 +131,8 @@ export class McsAllocator {
         break;
       }
     }
-    if (level === undefined) throw new KubeiamError("INTERNAL", `every one of the ${MCS_PAIRS} SELinux MCS levels is in use`);
+    if (level === undefined)
+      throw new KubeiamError("INTERNAL", `every one of the ${MCS_PAIRS} SELinux MCS levels is in use`);
     if (opts.reserve) {
       this.reserved.set(key, { level, expires: now + this.ttl });
       this.reservedBy.set(level, key);

@@ -26,7 +26,10 @@ export const NAMES = {
 
 export interface RenderOptions {
   /** Namespaces of the tenant that exist already (matched by prefix or selector); listed names are always rendered. */
-  readonly existingNamespaces?: readonly { readonly name: string; readonly labels?: Readonly<Record<string, string>> | undefined }[];
+  readonly existingNamespaces?: readonly {
+    readonly name: string;
+    readonly labels?: Readonly<Record<string, string>> | undefined;
+  }[];
   /** ClusterRole bound to owners in each namespace (default "admin"). */
   readonly ownerClusterRole?: string;
 }
@@ -51,17 +54,32 @@ function ownerSubjects(t: Tenant): Record<string, string>[] {
 
 function networkPolicies(t: Tenant, ns: string): KubeObject[] {
   const meta = (name: string): KubeObject["metadata"] => ({ name, namespace: ns, labels: labels(t) });
-  const np = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(name), spec });
+  const np = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: meta(name),
+    spec,
+  });
   const sameTenant = { namespaceSelector: { matchLabels: { [TENANT_LABEL]: t.name } } };
   return [
     np(NAMES.defaultDeny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    np(NAMES.sameTenant, { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [sameTenant] }], egress: [{ to: [sameTenant] }] }),
+    np(NAMES.sameTenant, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [sameTenant] }],
+      egress: [{ to: [sameTenant] }],
+    }),
     np(NAMES.dns, {
       podSelector: {},
       policyTypes: ["Egress"],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
           ports: [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },
@@ -72,7 +90,14 @@ function networkPolicies(t: Tenant, ns: string): KubeObject[] {
     np(NAMES.egress, {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...METADATA_EGRESS_EXCEPT_V4] } }, { ipBlock: { cidr: "::/0", except: [...METADATA_EGRESS_EXCEPT_V6] } }] }],
+      egress: [
+        {
+          to: [
+            { ipBlock: { cidr: "0.0.0.0/0", except: [...METADATA_EGRESS_EXCEPT_V4] } },
+            { ipBlock: { cidr: "::/0", except: [...METADATA_EGRESS_EXCEPT_V6] } },
+          ],
+        },
+      ],
     }),
   ];
 }
@@ -96,29 +121,51 @@ export function renderTenant(t: Tenant, opts: RenderOptions = {}): RenderResult 
   const existing = new Map((opts.existingNamespaces ?? []).map((n) => [n.name, n.labels ?? {}] as const));
   const names = [...new Set([...t.namespaces.names, ...existing.keys()])].sort();
   if (names.length === 0) {
-    notes.push(`tenant "${t.name}" has no namespace yet${t.namespaces.prefix !== undefined ? `; owners can create namespaces named "${t.namespaces.prefix}…"` : ""} — render again once they exist`);
+    notes.push(
+      `tenant "${t.name}" has no namespace yet${t.namespaces.prefix !== undefined ? `; owners can create namespaces named "${t.namespaces.prefix}…"` : ""} — render again once they exist`,
+    );
   }
   if (t.owners.iamArns.length > 0) {
-    notes.push("IAM ARN owners are bound as User subjects named by the ARN; if your identity mapping gives them another user name, list that name in spec.owners.users");
+    notes.push(
+      "IAM ARN owners are bound as User subjects named by the ARN; if your identity mapping gives them another user name, list that name in spec.owners.users",
+    );
   }
   const objects: KubeObject[] = [];
   for (const ns of names) {
     const current = existing.get(ns) ?? {};
-    objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...current, ...labels(t), ...tenantNamespaceLabels(t) } } });
+    objects.push({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: { ...current, ...labels(t), ...tenantNamespaceLabels(t) } },
+    });
   }
   for (const ns of names) {
     if (t.networkIsolation) objects.push(...networkPolicies(t, ns));
     if (Object.keys(t.resourceQuota.hard).length > 0) {
-      objects.push({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: NAMES.quota, namespace: ns, labels: labels(t) }, spec: { hard: { ...t.resourceQuota.hard } } });
+      objects.push({
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: NAMES.quota, namespace: ns, labels: labels(t) },
+        spec: { hard: { ...t.resourceQuota.hard } },
+      });
     }
     if (t.limitRange.limits.length > 0) {
-      objects.push({ apiVersion: "v1", kind: "LimitRange", metadata: { name: NAMES.limits, namespace: ns, labels: labels(t) }, spec: { limits: t.limitRange.limits.map((l) => ({ ...l })) } });
+      objects.push({
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: { name: NAMES.limits, namespace: ns, labels: labels(t) },
+        spec: { limits: t.limitRange.limits.map((l) => ({ ...l })) },
+      });
     }
     objects.push({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
       metadata: { name: NAMES.owners, namespace: ns, labels: labels(t) },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: opts.ownerClusterRole ?? "admin" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: opts.ownerClusterRole ?? "admin",
+      },
       subjects: ownerSubjects(t),
     });
   }
@@ -137,7 +184,9 @@ export function renderTenant(t: Tenant, opts: RenderOptions = {}): RenderResult 
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
       subjects: ownerSubjects(t),
     });
-    notes.push(`owners may create namespaces; the validating webhook admits only names starting with "${t.namespaces.prefix}"${t.namespaces.names.length > 0 ? " or listed in spec.namespaces.names" : ""}`);
+    notes.push(
+      `owners may create namespaces; the validating webhook admits only names starting with "${t.namespaces.prefix}"${t.namespaces.names.length > 0 ? " or listed in spec.namespaces.names" : ""}`,
+    );
   }
   return { objects, notes };
 }

@@ -33,7 +33,8 @@ export type EnforcementAction = "Deny" | "Warn" | "Audit";
 export const ENFORCEMENT_ACTIONS: readonly EnforcementAction[] = ["Deny", "Warn", "Audit"];
 
 export const TENANT_RULES: Readonly<Record<TenantRuleId, string>> = {
-  "pod-security": "pods meet the tenant's Pod Security level (and the namespace's pod-security.kubernetes.io labels)",
+  "pod-security":
+    "pods meet the tenant's Pod Security level (and the namespace's pod-security.kubernetes.io labels)",
   "node-isolation.toleration": "pods tolerate the tenant's node taint",
   "node-isolation.node-selector": "pods select the tenant's nodes",
   "node-isolation.foreign-toleration": "pods do not tolerate another tenant's node taint",
@@ -44,11 +45,13 @@ export const TENANT_RULES: Readonly<Record<TenantRuleId, string>> = {
   "service.type": "Services use only the tenant's allowed types",
   "service.external-ips": "Services set no externalIPs outside the tenant's allowed CIDRs (CVE-2020-8554)",
   "status-write": "tenant subjects do not write status subresources",
-  "namespace.ownership": "namespaces created by a tenant owner match one of the owner's tenants' names or prefix",
+  "namespace.ownership":
+    "namespaces created by a tenant owner match one of the owner's tenants' names or prefix",
   "namespace.tenant-change": "tenant subjects do not move a namespace into or out of a tenant",
   "rolebinding.cluster-admin": "RoleBindings in tenant namespaces do not grant cluster-admin",
   "rolebinding.foreign-subject": "RoleBindings in tenant namespaces do not name another tenant's subjects",
-  "managed-object": "tenant subjects do not change or delete the NetworkPolicies, quotas, limits and bindings kubeiam generated",
+  "managed-object":
+    "tenant subjects do not change or delete the NetworkPolicies, quotas, limits and bindings kubeiam generated",
 };
 
 /** Label kubeiam puts on the objects it generates (`tenant render`); tenant subjects may not change them. */

@@ -47,7 +47,9 @@ export class TenantIndex {
       for (const a of t.owners.iamArns) push(this.byArn, canonicalArn(a), t);
     }
     // longest prefix first, then by tenant name
-    this.prefixed = sorted.filter((t) => t.namespaces.prefix !== undefined).sort((a, b) => b.namespaces.prefix!.length - a.namespaces.prefix!.length);
+    this.prefixed = sorted
+      .filter((t) => t.namespaces.prefix !== undefined)
+      .sort((a, b) => b.namespaces.prefix!.length - a.namespaces.prefix!.length);
     this.selected = sorted.filter((t) => t.namespaces.selector !== undefined);
   }
 
@@ -63,9 +65,13 @@ export class TenantIndex {
   ownerOf(name: string, labels?: Labels): NamespaceOwner | undefined {
     const claims: { tenant: Tenant; via: NamespaceOwner["via"] }[] = [];
     for (const t of this.byNamespaceName.get(name) ?? []) claims.push({ tenant: t, via: "name" });
-    for (const t of this.prefixed) if (name.startsWith(t.namespaces.prefix!) && !claims.some((c) => c.tenant === t)) claims.push({ tenant: t, via: "prefix" });
+    for (const t of this.prefixed)
+      if (name.startsWith(t.namespaces.prefix!) && !claims.some((c) => c.tenant === t))
+        claims.push({ tenant: t, via: "prefix" });
     if (labels !== undefined) {
-      for (const t of this.selected) if (selectorMatches(t.namespaces.selector!, labels) && !claims.some((c) => c.tenant === t)) claims.push({ tenant: t, via: "selector" });
+      for (const t of this.selected)
+        if (selectorMatches(t.namespaces.selector!, labels) && !claims.some((c) => c.tenant === t))
+          claims.push({ tenant: t, via: "selector" });
     }
     const first = claims[0];
     if (!first) return undefined;
@@ -74,7 +80,10 @@ export class TenantIndex {
 
   /** True when the namespace name alone (names or prefix, not labels) belongs to `tenant`. */
   nameMatches(tenant: Tenant, namespace: string): boolean {
-    return tenant.namespaces.names.includes(namespace) || (tenant.namespaces.prefix !== undefined && namespace.startsWith(tenant.namespaces.prefix));
+    return (
+      tenant.namespaces.names.includes(namespace) ||
+      (tenant.namespaces.prefix !== undefined && namespace.startsWith(tenant.namespaces.prefix))
+    );
   }
 
   /** True when `user` is one of the tenant's owners (user name, group, or IAM ARN). */
@@ -93,7 +102,8 @@ export class TenantIndex {
     const out = new Set<Tenant>();
     for (const t of this.byUser.get(user.username) ?? []) out.add(t);
     for (const g of user.groups) for (const t of this.byGroup.get(g) ?? []) out.add(t);
-    if (this.byArn.size > 0) for (const a of userArns(user)) for (const t of this.byArn.get(a) ?? []) out.add(t);
+    if (this.byArn.size > 0)
+      for (const a of userArns(user)) for (const t of this.byArn.get(a) ?? []) out.add(t);
     return [...out].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
@@ -115,7 +125,11 @@ export class TenantIndex {
   conflicts(): TenantConflict[] {
     const out: TenantConflict[] = [];
     for (const [ns, ts] of this.byNamespaceName) {
-      for (let i = 1; i < ts.length; i++) out.push({ tenants: [ts[0]!.name, ts[i]!.name], message: `namespace "${ns}" is listed by tenants "${ts[0]!.name}" and "${ts[i]!.name}"` });
+      for (let i = 1; i < ts.length; i++)
+        out.push({
+          tenants: [ts[0]!.name, ts[i]!.name],
+          message: `namespace "${ns}" is listed by tenants "${ts[0]!.name}" and "${ts[i]!.name}"`,
+        });
     }
     const ts = [...this.byName.values()];
     for (const a of ts) {
@@ -124,10 +138,18 @@ export class TenantIndex {
         const pa = a.namespaces.prefix;
         const pb = b.namespaces.prefix;
         if (pa !== undefined && pb !== undefined && pb.startsWith(pa) && (pa !== pb || a.name < b.name)) {
-          out.push({ tenants: [a.name, b.name], message: `prefix "${pa}" of tenant "${a.name}" also covers prefix "${pb}" of tenant "${b.name}"` });
+          out.push({
+            tenants: [a.name, b.name],
+            message: `prefix "${pa}" of tenant "${a.name}" also covers prefix "${pb}" of tenant "${b.name}"`,
+          });
         }
         if (pa !== undefined) {
-          for (const n of b.namespaces.names) if (n.startsWith(pa)) out.push({ tenants: [a.name, b.name], message: `namespace "${n}" of tenant "${b.name}" also matches prefix "${pa}" of tenant "${a.name}"` });
+          for (const n of b.namespaces.names)
+            if (n.startsWith(pa))
+              out.push({
+                tenants: [a.name, b.name],
+                message: `namespace "${n}" of tenant "${b.name}" also matches prefix "${pa}" of tenant "${a.name}"`,
+              });
         }
       }
     }

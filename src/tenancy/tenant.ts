@@ -4,13 +4,23 @@
  * owns a namespace, is a user an owner) is in tenant-index.ts and re-exported here.
  */
 import { KubeiamError } from "../lib/errors.js";
-import { isPodSecurityLevel, tryParseVersion, type PodSecurityLevel } from "../admission/pod-security/level-version.js";
+import {
+  isPodSecurityLevel,
+  tryParseVersion,
+  type PodSecurityLevel,
+} from "../admission/pod-security/level-version.js";
 import { KUBEIAM_API_VERSION } from "../store/types.js";
 import { parseCidr, type Cidr } from "./lib/cidr.js";
 import { parseLabelSelector, type LabelSelector } from "./lib/label-selector.js";
 import { iamArnProblem } from "./lib/subjects.js";
 import { describeType, isDnsLabel, isRecord, labelKeyProblem, labelValueProblem } from "./lib/values.js";
-import { ENFORCEMENT_ACTIONS, isTenantRuleId, TENANT_RULE_IDS, type EnforcementAction, type TenantRuleId } from "./rules.js";
+import {
+  ENFORCEMENT_ACTIONS,
+  isTenantRuleId,
+  TENANT_RULE_IDS,
+  type EnforcementAction,
+  type TenantRuleId,
+} from "./rules.js";
 
 export { TenantIndex, type NamespaceOwner, type TenantConflict } from "./tenant-index.js";
 
@@ -26,7 +36,13 @@ export type TaintEffect = "NoSchedule" | "NoExecute";
 export const TENANT_LABEL = "kubeiam.io/tenant";
 
 /** Namespaces no tenant may claim. */
-export const RESERVED_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease", "default", "kubeiam"];
+export const RESERVED_NAMESPACES: readonly string[] = [
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "default",
+  "kubeiam",
+];
 
 export interface TenantNamespaces {
   readonly names: readonly string[];
@@ -70,7 +86,10 @@ export interface Tenant {
   readonly owners: TenantOwners;
   readonly nodeIsolation?: NodeIsolation;
   readonly podSecurity: { readonly level: PodSecurityLevel; readonly version: string };
-  readonly services: { readonly allowedTypes: readonly ServiceType[]; readonly externalIPs: { readonly allowed: readonly Cidr[] } };
+  readonly services: {
+    readonly allowedTypes: readonly ServiceType[];
+    readonly externalIPs: { readonly allowed: readonly Cidr[] };
+  };
   /** Empty: hostPath volumes are denied. Otherwise read-only mounts under these prefixes are allowed. */
   readonly hostPaths: { readonly allowed: readonly HostPathAllowance[] };
   /** Capabilities containers may add (upper case, without CAP_). */
@@ -81,7 +100,10 @@ export interface Tenant {
   readonly resourceQuota: { readonly hard: Readonly<Record<string, string>> };
   /** LimitRange `spec.limits` for each namespace; empty means none is generated. */
   readonly limitRange: { readonly limits: readonly LimitRangeItem[] };
-  readonly enforcement: { readonly action: EnforcementAction; readonly overrides: Readonly<Partial<Record<TenantRuleId, EnforcementAction>>> };
+  readonly enforcement: {
+    readonly action: EnforcementAction;
+    readonly overrides: Readonly<Partial<Record<TenantRuleId, EnforcementAction>>>;
+  };
 }
 
 /** Applied when `spec.resourceQuota` is omitted (covers CPU, memory, storage and object counts, as MTB asks). */
@@ -100,7 +122,11 @@ export const DEFAULT_RESOURCE_QUOTA: Readonly<Record<string, string>> = {
 
 /** Applied when `spec.limitRange` is omitted. */
 export const DEFAULT_LIMIT_RANGE: readonly LimitRangeItem[] = [
-  { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
+  {
+    type: "Container",
+    default: { cpu: "500m", memory: "512Mi" },
+    defaultRequest: { cpu: "100m", memory: "128Mi" },
+  },
 ];
 
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -116,8 +142,14 @@ export function normaliseCapability(c: string): string {
 
 type Problems = string[];
 
-function unknownFields(v: Record<string, unknown>, path: string, known: readonly string[], problems: Problems): void {
-  for (const k of Object.keys(v)) if (!known.includes(k)) problems.push(`${path}.${k}: unknown field (known: ${known.join(", ")})`);
+function unknownFields(
+  v: Record<string, unknown>,
+  path: string,
+  known: readonly string[],
+  problems: Problems,
+): void {
+  for (const k of Object.keys(v))
+    if (!known.includes(k)) problems.push(`${path}.${k}: unknown field (known: ${known.join(", ")})`);
 }
 
 function mapping(v: unknown, path: string, problems: Problems): Record<string, unknown> | undefined {
@@ -129,7 +161,12 @@ function mapping(v: unknown, path: string, problems: Problems): Record<string, u
   return v;
 }
 
-function stringList(v: unknown, path: string, problems: Problems, check?: (s: string) => string | undefined): string[] {
+function stringList(
+  v: unknown,
+  path: string,
+  problems: Problems,
+  check?: (s: string) => string | undefined,
+): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) {
     problems.push(`${path}: expected a list of strings, found ${describeType(v)}`);
@@ -139,7 +176,9 @@ function stringList(v: unknown, path: string, problems: Problems, check?: (s: st
   const seen = new Set<string>();
   v.forEach((x: unknown, i) => {
     if (typeof x !== "string" || x === "") {
-      problems.push(`${path}[${i}]: expected a non-empty string, found ${typeof x === "string" ? "an empty string" : describeType(x)}`);
+      problems.push(
+        `${path}[${i}]: expected a non-empty string, found ${typeof x === "string" ? "an empty string" : describeType(x)}`,
+      );
       return;
     }
     const p = check?.(x);
@@ -162,10 +201,18 @@ function bool(v: unknown, path: string, dflt: boolean, problems: Problems): bool
   return v;
 }
 
-function oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[], dflt: T, problems: Problems): T {
+function oneOf<T extends string>(
+  v: unknown,
+  path: string,
+  allowed: readonly T[],
+  dflt: T,
+  problems: Problems,
+): T {
   if (v === undefined) return dflt;
   if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    problems.push(`${path}: expected one of ${allowed.join(", ")}, found ${typeof v === "string" ? JSON.stringify(v) : describeType(v)}`);
+    problems.push(
+      `${path}: expected one of ${allowed.join(", ")}, found ${typeof v === "string" ? JSON.stringify(v) : describeType(v)}`,
+    );
     return dflt;
   }
   return v as T;
@@ -178,7 +225,10 @@ function quantityMap(v: unknown, path: string, problems: Problems): Record<strin
   for (const [k, q] of Object.entries(m)) {
     if (!RESOURCE_NAME.test(k)) problems.push(`${path}[${k}]: not a valid resource name`);
     const text = typeof q === "number" && Number.isFinite(q) && q >= 0 ? String(q) : q;
-    if (typeof text !== "string" || !QUANTITY.test(text)) problems.push(`${path}[${k}]: expected a quantity such as 500m, 2, 4Gi, found ${typeof q === "string" ? JSON.stringify(q) : describeType(q)}`);
+    if (typeof text !== "string" || !QUANTITY.test(text))
+      problems.push(
+        `${path}[${k}]: expected a quantity such as 500m, 2, 4Gi, found ${typeof q === "string" ? JSON.stringify(q) : describeType(q)}`,
+      );
     else if (text.startsWith("-")) problems.push(`${path}[${k}]: must not be negative`);
     else out[k] = text;
   }
@@ -195,25 +245,47 @@ function parseNamespaces(v: unknown, problems: Problems): TenantNamespaces {
   if (!m) return { names: [] };
   unknownFields(m, path, ["names", "prefix", "selector"], problems);
   const names = stringList(m.names, `${path}.names`, problems, (s) =>
-    !isDnsLabel(s) ? `"${s}" is not a valid namespace name (a DNS label: lower case alphanumerics and '-', at most 63 characters)` : RESERVED_NAMESPACES.includes(s) ? `"${s}" is reserved and cannot belong to a tenant` : undefined,
+    !isDnsLabel(s)
+      ? `"${s}" is not a valid namespace name (a DNS label: lower case alphanumerics and '-', at most 63 characters)`
+      : RESERVED_NAMESPACES.includes(s)
+        ? `"${s}" is reserved and cannot belong to a tenant`
+        : undefined,
   );
   let prefix: string | undefined;
   if (m.prefix !== undefined) {
     if (typeof m.prefix !== "string" || !PREFIX.test(m.prefix) || m.prefix.length > 62) {
-      problems.push(`${path}.prefix: expected the start of a namespace name (lower case alphanumerics and '-', at most 62 characters), found ${typeof m.prefix === "string" ? JSON.stringify(m.prefix) : describeType(m.prefix)}`);
-    } else if (m.prefix.length < 2 || "kube-".startsWith(m.prefix) || m.prefix.startsWith("kube-") || RESERVED_NAMESPACES.some((r) => r.startsWith(m.prefix as string))) {
-      problems.push(`${path}.prefix: "${m.prefix}" would claim a reserved namespace (${RESERVED_NAMESPACES.join(", ")}) or is shorter than 2 characters`);
+      problems.push(
+        `${path}.prefix: expected the start of a namespace name (lower case alphanumerics and '-', at most 62 characters), found ${typeof m.prefix === "string" ? JSON.stringify(m.prefix) : describeType(m.prefix)}`,
+      );
+    } else if (
+      m.prefix.length < 2 ||
+      "kube-".startsWith(m.prefix) ||
+      m.prefix.startsWith("kube-") ||
+      RESERVED_NAMESPACES.some((r) => r.startsWith(m.prefix as string))
+    ) {
+      problems.push(
+        `${path}.prefix: "${m.prefix}" would claim a reserved namespace (${RESERVED_NAMESPACES.join(", ")}) or is shorter than 2 characters`,
+      );
     } else prefix = m.prefix;
   }
   let selector: LabelSelector | undefined;
   if (m.selector !== undefined) {
     selector = parseLabelSelector(m.selector, `${path}.selector`, problems);
-    if (selector && Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0) {
+    if (
+      selector &&
+      Object.keys(selector.matchLabels).length === 0 &&
+      selector.matchExpressions.length === 0
+    ) {
       problems.push(`${path}.selector: an empty selector would claim every namespace`);
       selector = undefined;
     }
   }
-  if (names.length === 0 && prefix === undefined && m.selector === undefined && problems.every((p) => !p.startsWith(path))) {
+  if (
+    names.length === 0 &&
+    prefix === undefined &&
+    m.selector === undefined &&
+    problems.every((p) => !p.startsWith(path))
+  ) {
     problems.push(`${path}: give at least one of names, prefix or selector`);
   }
   const out: { names: string[]; prefix?: string; selector?: LabelSelector } = { names };
@@ -230,10 +302,16 @@ function parseOwners(v: unknown, problems: Problems): TenantOwners {
   unknownFields(m, path, ["users", "groups", "iamArns"], problems);
   const users = stringList(m.users, `${path}.users`, problems);
   const groups = stringList(m.groups, `${path}.groups`, problems, (g) =>
-    g === "system:authenticated" || g === "system:unauthenticated" || g === "system:masters" || g === "system:serviceaccounts" ? `"${g}" is a system group and cannot own a tenant` : undefined,
+    g === "system:authenticated" ||
+    g === "system:unauthenticated" ||
+    g === "system:masters" ||
+    g === "system:serviceaccounts"
+      ? `"${g}" is a system group and cannot own a tenant`
+      : undefined,
   );
   const iamArns = stringList(m.iamArns, `${path}.iamArns`, problems, iamArnProblem);
-  if (users.length + groups.length + iamArns.length === 0 && problems.every((p) => !p.startsWith(path))) problems.push(`${path}: give at least one user, group or IAM ARN`);
+  if (users.length + groups.length + iamArns.length === 0 && problems.every((p) => !p.startsWith(path)))
+    problems.push(`${path}: give at least one user, group or IAM ARN`);
   return { users, groups, iamArns };
 }
 
@@ -243,19 +321,27 @@ function parseNodeIsolation(v: unknown, problems: Problems): NodeIsolation | und
   if (!m) return undefined;
   unknownFields(m, path, ["key", "value", "taint", "nodeSelector", "effect"], problems);
   const before = problems.length;
-  if (typeof m.key !== "string") problems.push(`${path}.key: required, a label and taint key such as kubeiam.io/tenant`);
+  if (typeof m.key !== "string")
+    problems.push(`${path}.key: required, a label and taint key such as kubeiam.io/tenant`);
   else {
     const p = labelKeyProblem(m.key);
     if (p) problems.push(`${path}.key: invalid key: ${p}`);
   }
-  if (typeof m.value !== "string" || m.value === "") problems.push(`${path}.value: required, a non-empty label value`);
+  if (typeof m.value !== "string" || m.value === "")
+    problems.push(`${path}.value: required, a non-empty label value`);
   else {
     const p = labelValueProblem(m.value);
     if (p) problems.push(`${path}.value: invalid value: ${p}`);
   }
   const taint = bool(m.taint, `${path}.taint`, true, problems);
   const nodeSelector = bool(m.nodeSelector, `${path}.nodeSelector`, true, problems);
-  const effect = oneOf<TaintEffect>(m.effect, `${path}.effect`, ["NoSchedule", "NoExecute"], "NoSchedule", problems);
+  const effect = oneOf<TaintEffect>(
+    m.effect,
+    `${path}.effect`,
+    ["NoSchedule", "NoExecute"],
+    "NoSchedule",
+    problems,
+  );
   if (!taint && !nodeSelector) problems.push(`${path}: at least one of taint and nodeSelector must be true`);
   if (problems.length > before) return undefined;
   return { key: m.key as string, value: m.value as string, taint, effect, nodeSelector };
@@ -269,11 +355,17 @@ function parsePodSecurity(v: unknown, problems: Problems): Tenant["podSecurity"]
   unknownFields(m, path, ["level", "version"], problems);
   if (m.level !== undefined) {
     if (isPodSecurityLevel(m.level)) out.level = m.level;
-    else problems.push(`${path}.level: expected one of privileged, baseline, restricted, found ${typeof m.level === "string" ? JSON.stringify(m.level) : describeType(m.level)}`);
+    else
+      problems.push(
+        `${path}.level: expected one of privileged, baseline, restricted, found ${typeof m.level === "string" ? JSON.stringify(m.level) : describeType(m.level)}`,
+      );
   }
   if (m.version !== undefined) {
     if (typeof m.version === "string" && tryParseVersion(m.version) !== undefined) out.version = m.version;
-    else problems.push(`${path}.version: expected "latest" or "v1.N", found ${typeof m.version === "string" ? JSON.stringify(m.version) : describeType(m.version)}`);
+    else
+      problems.push(
+        `${path}.version: expected "latest" or "v1.N", found ${typeof m.version === "string" ? JSON.stringify(m.version) : describeType(m.version)}`,
+      );
   }
   return out;
 }
@@ -281,12 +373,17 @@ function parsePodSecurity(v: unknown, problems: Problems): Tenant["podSecurity"]
 function parseServices(v: unknown, problems: Problems): Tenant["services"] {
   const path = "spec.services";
   const m = mapping(v, path, problems);
-  const out: { allowedTypes: ServiceType[]; externalIPs: { allowed: Cidr[] } } = { allowedTypes: ["ClusterIP"], externalIPs: { allowed: [] } };
+  const out: { allowedTypes: ServiceType[]; externalIPs: { allowed: Cidr[] } } = {
+    allowedTypes: ["ClusterIP"],
+    externalIPs: { allowed: [] },
+  };
   if (!m) return out;
   unknownFields(m, path, ["allowedTypes", "externalIPs"], problems);
   if (m.allowedTypes !== undefined) {
     out.allowedTypes = stringList(m.allowedTypes, `${path}.allowedTypes`, problems, (s) =>
-      (SERVICE_TYPES as readonly string[]).includes(s) ? undefined : `expected one of ${SERVICE_TYPES.join(", ")}, found "${s}"`,
+      (SERVICE_TYPES as readonly string[]).includes(s)
+        ? undefined
+        : `expected one of ${SERVICE_TYPES.join(", ")}, found "${s}"`,
     ) as ServiceType[];
   }
   const ext = mapping(m.externalIPs, `${path}.externalIPs`, problems);
@@ -309,7 +406,9 @@ function parseHostPaths(v: unknown, problems: Problems): Tenant["hostPaths"] {
   const allowed: HostPathAllowance[] = [];
   if (m.allowed === undefined || m.allowed === null) return { allowed };
   if (!Array.isArray(m.allowed)) {
-    problems.push(`${path}.allowed: expected a list of {pathPrefix} entries, found ${describeType(m.allowed)}`);
+    problems.push(
+      `${path}.allowed: expected a list of {pathPrefix} entries, found ${describeType(m.allowed)}`,
+    );
     return { allowed };
   }
   m.allowed.forEach((e: unknown, i) => {
@@ -319,10 +418,13 @@ function parseHostPaths(v: unknown, problems: Problems): Tenant["hostPaths"] {
       return;
     }
     unknownFields(e, p, ["pathPrefix", "readOnly"], problems);
-    if (e.readOnly !== undefined && e.readOnly !== true) problems.push(`${p}.readOnly: host paths can only be allowed read-only (true or omitted)`);
+    if (e.readOnly !== undefined && e.readOnly !== true)
+      problems.push(`${p}.readOnly: host paths can only be allowed read-only (true or omitted)`);
     const pp = e.pathPrefix;
     if (typeof pp !== "string" || !pp.startsWith("/") || pp.includes("\0") || pp.split("/").includes("..")) {
-      problems.push(`${p}.pathPrefix: expected an absolute path without "..", found ${typeof pp === "string" ? JSON.stringify(pp) : describeType(pp)}`);
+      problems.push(
+        `${p}.pathPrefix: expected an absolute path without "..", found ${typeof pp === "string" ? JSON.stringify(pp) : describeType(pp)}`,
+      );
       return;
     }
     if (pp === "/") {
@@ -339,7 +441,11 @@ function parseCapabilities(v: unknown, problems: Problems): Tenant["capabilities
   const m = mapping(v, path, problems);
   if (!m) return { allowedAdd: [] };
   unknownFields(m, path, ["allowedAdd"], problems);
-  const raw = stringList(m.allowedAdd, `${path}.allowedAdd`, problems, (s) => (CAPABILITY.test(normaliseCapability(s)) ? undefined : `"${s}" is not a capability name such as NET_BIND_SERVICE`));
+  const raw = stringList(m.allowedAdd, `${path}.allowedAdd`, problems, (s) =>
+    CAPABILITY.test(normaliseCapability(s))
+      ? undefined
+      : `"${s}" is not a capability name such as NET_BIND_SERVICE`,
+  );
   return { allowedAdd: [...new Set(raw.map(normaliseCapability))] };
 }
 
@@ -362,9 +468,17 @@ function parseLimitRange(v: unknown, problems: Problems): Tenant["limitRange"] {
     }
     const fields = ["default", "defaultRequest", "max", "min", "maxLimitRequestRatio"] as const;
     unknownFields(e, p, ["type", ...fields], problems);
-    const type = oneOf(e.type, `${p}.type`, ["Container", "Pod", "PersistentVolumeClaim"] as const, "Container", problems);
+    const type = oneOf(
+      e.type,
+      `${p}.type`,
+      ["Container", "Pod", "PersistentVolumeClaim"] as const,
+      "Container",
+      problems,
+    );
     if (e.type === undefined) problems.push(`${p}.type: required (Container, Pod or PersistentVolumeClaim)`);
-    const item: { type: LimitRangeItem["type"] } & Partial<Record<(typeof fields)[number], Record<string, string>>> = { type };
+    const item: { type: LimitRangeItem["type"] } & Partial<
+      Record<(typeof fields)[number], Record<string, string>>
+    > = { type };
     for (const f of fields) {
       const q = quantityMap(e[f], `${p}.${f}`, problems);
       if (q) item[f] = q;
@@ -416,17 +530,29 @@ export interface TenantParseResult {
 /** Parses a Tenant object strictly, applying defaults; `problems` are "field.path: message" lines. */
 export function parseTenant(obj: unknown): TenantParseResult {
   const problems: Problems = [];
-  if (!isRecord(obj)) return { problems: [`expected a Tenant object (a mapping), found ${describeType(obj)}`] };
-  if (obj.apiVersion !== KUBEIAM_API_VERSION) problems.push(`apiVersion: expected ${KUBEIAM_API_VERSION}, found ${typeof obj.apiVersion === "string" ? JSON.stringify(obj.apiVersion) : describeType(obj.apiVersion)}`);
-  if (obj.kind !== "Tenant") problems.push(`kind: expected Tenant, found ${typeof obj.kind === "string" ? JSON.stringify(obj.kind) : describeType(obj.kind)}`);
+  if (!isRecord(obj))
+    return { problems: [`expected a Tenant object (a mapping), found ${describeType(obj)}`] };
+  if (obj.apiVersion !== KUBEIAM_API_VERSION)
+    problems.push(
+      `apiVersion: expected ${KUBEIAM_API_VERSION}, found ${typeof obj.apiVersion === "string" ? JSON.stringify(obj.apiVersion) : describeType(obj.apiVersion)}`,
+    );
+  if (obj.kind !== "Tenant")
+    problems.push(
+      `kind: expected Tenant, found ${typeof obj.kind === "string" ? JSON.stringify(obj.kind) : describeType(obj.kind)}`,
+    );
   const meta = isRecord(obj.metadata) ? obj.metadata : undefined;
   if (!meta) problems.push(`metadata: expected a mapping, found ${describeType(obj.metadata)}`);
   const name = meta?.name;
   if (meta && (typeof name !== "string" || !isDnsLabel(name))) {
-    problems.push(`metadata.name: expected a DNS label (lower case alphanumerics and '-', at most 63 characters; it becomes a label value and a name prefix), found ${typeof name === "string" ? JSON.stringify(name) : describeType(name)}`);
+    problems.push(
+      `metadata.name: expected a DNS label (lower case alphanumerics and '-', at most 63 characters; it becomes a label value and a name prefix), found ${typeof name === "string" ? JSON.stringify(name) : describeType(name)}`,
+    );
   }
-  if (meta?.namespace !== undefined) problems.push("metadata.namespace: Tenant is cluster-scoped; remove the namespace");
-  for (const k of Object.keys(obj)) if (!["apiVersion", "kind", "metadata", "spec", "status"].includes(k)) problems.push(`${k}: unknown field`);
+  if (meta?.namespace !== undefined)
+    problems.push("metadata.namespace: Tenant is cluster-scoped; remove the namespace");
+  for (const k of Object.keys(obj))
+    if (!["apiVersion", "kind", "metadata", "spec", "status"].includes(k))
+      problems.push(`${k}: unknown field`);
   const spec = isRecord(obj.spec) ? obj.spec : undefined;
   if (!spec) {
     problems.push(`spec: expected a mapping, found ${describeType(obj.spec)}`);
@@ -447,7 +573,9 @@ export function parseTenant(obj: unknown): TenantParseResult {
   const networkIsolation = bool(spec.networkIsolation, "spec.networkIsolation", true, problems);
   const rq = mapping(spec.resourceQuota, "spec.resourceQuota", problems);
   if (rq) unknownFields(rq, "spec.resourceQuota", ["hard"], problems);
-  const hard = rq ? (quantityMap(rq.hard, "spec.resourceQuota.hard", problems) ?? {}) : DEFAULT_RESOURCE_QUOTA;
+  const hard = rq
+    ? (quantityMap(rq.hard, "spec.resourceQuota.hard", problems) ?? {})
+    : DEFAULT_RESOURCE_QUOTA;
   const limitRange = parseLimitRange(spec.limitRange, problems);
   const enforcement = parseEnforcement(spec.enforcement, problems);
 
@@ -479,8 +607,15 @@ export function validateTenant(obj: unknown): string[] {
 export function tenantFromObject(obj: unknown): Tenant {
   const r = parseTenant(obj);
   if (r.tenant) return r.tenant;
-  const name = isRecord(obj) && isRecord(obj.metadata) && typeof obj.metadata.name === "string" ? obj.metadata.name : "?";
-  throw new KubeiamError("STORE_OBJECT_INVALID", `Tenant "${name}" is invalid:\n  ${r.problems.join("\n  ")}`, { kind: "Tenant", name, problems: r.problems });
+  const name =
+    isRecord(obj) && isRecord(obj.metadata) && typeof obj.metadata.name === "string"
+      ? obj.metadata.name
+      : "?";
+  throw new KubeiamError(
+    "STORE_OBJECT_INVALID",
+    `Tenant "${name}" is invalid:\n  ${r.problems.join("\n  ")}`,
+    { kind: "Tenant", name, problems: r.problems },
+  );
 }
 
 /** The enforcement action of one rule for a tenant. */

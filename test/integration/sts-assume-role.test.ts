@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as iam from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { presignUrl } from "../../src/sigv4/presign-url.js";
 import type { AwsCredentials } from "../../src/sigv4/types.js";
 import { ACCOUNT, ROLE, ROLE_ARN, rejectsAws, sdkClients, startIrsaServer } from "./sts-support.js";
 
@@ -122,4 +123,24 @@ test("role sessions call IAM with the role's policies, limited by a session poli
   await rejectsAws(none.send(new iam.GetRoleCommand({ RoleName: "ops" })), "AccessDenied", 403, `User: ${sessionArn("nothing", "n1")} is not authorized to perform: iam:GetRole on resource: ${roleArn("ops")} because no identity-based policy allows the iam:GetRole action`);
   // GetCallerIdentity needs no permission
   assert.equal((await c.sts(await Promise.resolve(credsOf(limited))).send(new GetCallerIdentityCommand({}))).Arn, sessionArn("ops", "limited"));
+});
+
+test("GetCallerIdentity presigned (GET, query-string SigV4) with session credentials, and as JSON for Accept: application/json", async (t) => {
+  const s = await startIrsaServer(t);
+  const web = await s.query({ Action: "AssumeRoleWithWebIdentity", RoleArn: ROLE_ARN, RoleSessionName: "pod", WebIdentityToken: s.token() });
+  assert.equal(web.status, 200, web.text);
+  const creds = { accessKeyId: web.field("AccessKeyId")!, secretAccessKey: web.field("SecretAccessKey")!, sessionToken: web.field("SessionToken")! };
+  const url = presignUrl({ url: `${s.url}/?Action=GetCallerIdentity&Version=2011-06-15`, credentials: creds, region: "us-east-1", service: "sts", now: Date.now(), expiresSeconds: 60 });
+  const xml = await s.fetch(url.slice(s.url.length));
+  assert.equal(xml.status, 200, xml.text);
+  assert.match(xml.text, /<Arn>arn:aws:sts::000000000000:assumed-role\/irsa-demo\/pod<\/Arn>/);
+  const json = await s.fetch(url.slice(s.url.length), { headers: { accept: "application/json" } });
+  assert.equal(json.headers.get("content-type"), "application/json");
+  const body = json.json() as { GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string; Account: string }; ResponseMetadata: { RequestId: string } } };
+  assert.equal(body.GetCallerIdentityResponse.GetCallerIdentityResult.Arn, "arn:aws:sts::000000000000:assumed-role/irsa-demo/pod");
+  assert.equal(body.GetCallerIdentityResponse.ResponseMetadata.RequestId, json.headers.get("x-amzn-requestid"));
+  // a presigned URL altered after signing no longer verifies
+  const tampered = await s.fetch(url.slice(s.url.length).replace("Version=2011-06-15", "Version=2011-06-16"));
+  assert.equal(tampered.status, 403);
+  assert.match(tampered.text, /<Code>SignatureDoesNotMatch<\/Code>/);
 });

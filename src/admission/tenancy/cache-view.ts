@@ -17,7 +17,10 @@ export interface InvalidTenant {
 }
 
 /** Parses every Tenant object; invalid ones are returned apart (and ignored by the index). */
-export function tenantsFromObjects(objects: readonly KubeObject[]): { tenants: Tenant[]; invalid: InvalidTenant[] } {
+export function tenantsFromObjects(objects: readonly KubeObject[]): {
+  tenants: Tenant[];
+  invalid: InvalidTenant[];
+} {
   const tenants: Tenant[] = [];
   const invalid: InvalidTenant[] = [];
   for (const o of objects) {
@@ -40,7 +43,11 @@ export function nodeInfo(o: KubeObject): NodeInfo {
   if (Array.isArray(spec.taints)) {
     for (const t of spec.taints) {
       if (!isRecord(t)) continue;
-      taints.push({ key: typeof t.key === "string" ? t.key : "", value: typeof t.value === "string" ? t.value : "", effect: typeof t.effect === "string" ? t.effect : "" });
+      taints.push({
+        key: typeof t.key === "string" ? t.key : "",
+        value: typeof t.value === "string" ? t.value : "",
+        effect: typeof t.effect === "string" ? t.effect : "",
+      });
     }
   }
   return { labels: o.metadata.labels ?? {}, taints };
@@ -64,7 +71,10 @@ export class CacheTenancyView implements TenancyView {
     private readonly cache: ObjectCache,
     opts: { clock: Clock; mcsReservationMs?: number; onInvalidTenant?: (t: InvalidTenant) => void },
   ) {
-    this.mcs = new McsAllocator({ clock: opts.clock, ...(opts.mcsReservationMs !== undefined ? { reservationMs: opts.mcsReservationMs } : {}) });
+    this.mcs = new McsAllocator({
+      clock: opts.clock,
+      ...(opts.mcsReservationMs !== undefined ? { reservationMs: opts.mcsReservationMs } : {}),
+    });
     this.subscriptions.push(
       cache.onChange(["Tenant"], () => {
         this.current = undefined;

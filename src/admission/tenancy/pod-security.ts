@@ -7,9 +7,19 @@
  */
 import type { Reason } from "../../lib/decision.js";
 import { evaluatePodSecurity, type PodMetaLike, type PodSecurityResult } from "../pod-security/evaluate.js";
-import { compareLevels, formatLevelVersion, parseVersion, tryParseVersion } from "../pod-security/level-version.js";
+import {
+  compareLevels,
+  formatLevelVersion,
+  parseVersion,
+  tryParseVersion,
+} from "../pod-security/level-version.js";
 import { aggregateViolations, wouldViolateMessage } from "../pod-security/messages.js";
-import { parseNamespacePolicy, type LabelError, type LevelVersion, type NamespacePolicy } from "../pod-security/namespace-policy.js";
+import {
+  parseNamespacePolicy,
+  type LabelError,
+  type LevelVersion,
+  type NamespacePolicy,
+} from "../pod-security/namespace-policy.js";
 import { ruleAction, type Tenant } from "../../tenancy/tenant.js";
 import { isRecord } from "../../tenancy/lib/values.js";
 import type { Labels } from "./view.js";
@@ -25,7 +35,9 @@ export interface EffectivePolicy {
 const PRIVILEGED: LevelVersion = { level: "privileged", version: "latest" };
 
 function stricter(tenant: LevelVersion, label: LevelVersion): { lv: LevelVersion; tenant: boolean } {
-  return compareLevels(tenant.level, label.level) >= 0 && tenant.level !== "privileged" ? { lv: tenant, tenant: true } : { lv: label, tenant: false };
+  return compareLevels(tenant.level, label.level) >= 0 && tenant.level !== "privileged"
+    ? { lv: tenant, tenant: true }
+    : { lv: label, tenant: false };
 }
 
 const NO_LABELS: Labels = Object.freeze({});
@@ -50,14 +62,22 @@ function computeEffectivePolicy(tenant: Tenant | undefined, labels: Labels | und
   if (!tenant) return { policy: parsed.policy, labelErrors: parsed.errors, fromTenant: [] };
   const lv: LevelVersion = { level: tenant.podSecurity.level, version: tenant.podSecurity.version };
   const action = ruleAction(tenant, "pod-security");
-  const t: NamespacePolicy = { enforce: action === "Deny" ? lv : PRIVILEGED, warn: action === "Audit" ? PRIVILEGED : lv, audit: lv };
+  const t: NamespacePolicy = {
+    enforce: action === "Deny" ? lv : PRIVILEGED,
+    warn: action === "Audit" ? PRIVILEGED : lv,
+    audit: lv,
+  };
   const fromTenant: ("enforce" | "warn" | "audit")[] = [];
   const pick = (mode: "enforce" | "warn" | "audit"): LevelVersion => {
     const s = stricter(t[mode], parsed.policy[mode]);
     if (s.tenant) fromTenant.push(mode);
     return s.lv;
   };
-  return { policy: { enforce: pick("enforce"), warn: pick("warn"), audit: pick("audit") }, labelErrors: parsed.errors, fromTenant };
+  return {
+    policy: { enforce: pick("enforce"), warn: pick("warn"), audit: pick("audit") },
+    labelErrors: parsed.errors,
+    fromTenant,
+  };
 }
 
 export function lvString(lv: LevelVersion): string {
@@ -82,13 +102,25 @@ export interface PodSecurityOutcome {
  * Evaluates a pod (enforce = true) or a workload's pod template (enforce = false: warn and audit
  * only). Throws POD_OBJECT_INVALID for a malformed spec.
  */
-export function evaluatePodPolicy(ep: EffectivePolicy, podMeta: PodMetaLike | undefined, podSpec: unknown, fieldPathPrefix: string, enforce: boolean): PodSecurityOutcome {
+export function evaluatePodPolicy(
+  ep: EffectivePolicy,
+  podMeta: PodMetaLike | undefined,
+  podSpec: unknown,
+  fieldPathPrefix: string,
+  enforce: boolean,
+): PodSecurityOutcome {
   const { policy } = ep;
   const cache: { lv: LevelVersion; r: PodSecurityResult }[] = [];
   const run = (lv: LevelVersion): PodSecurityResult => {
     const hit = cache.find((c) => sameLv(c.lv, lv));
     if (hit) return hit.r;
-    const r = evaluatePodSecurity({ level: lv.level, version: lv.version, podMeta: podMeta ?? null, podSpec, fieldPathPrefix });
+    const r = evaluatePodSecurity({
+      level: lv.level,
+      version: lv.version,
+      podMeta: podMeta ?? null,
+      podSpec,
+      fieldPathPrefix,
+    });
     cache.push({ lv, r });
     return r;
   };
@@ -97,12 +129,24 @@ export function evaluatePodPolicy(ep: EffectivePolicy, podMeta: PodMetaLike | un
   const warnings: string[] = [];
   let denial: string | undefined;
   let denialFields: string[] = [];
-  if (ep.labelErrors.length > 0) audit.error = `Failed to parse policy: ${ep.labelErrors.map((e) => e.message).join(", ")}`;
+  if (ep.labelErrors.length > 0)
+    audit.error = `Failed to parse policy: ${ep.labelErrors.map((e) => e.message).join(", ")}`;
   if (enforce) {
     audit["enforce-policy"] = lvString(policy.enforce);
     if (policy.enforce.level !== "privileged") {
       const r = run(policy.enforce);
-      reasons.push(...r.reasons.filter((x) => !x.ok || x.check === "psa.policy").map((x) => (x.check === "psa.policy" ? { ...x, message: `enforce: ${x.message}${ep.fromTenant.includes("enforce") ? " (tenant level)" : ""}` } : x)));
+      reasons.push(
+        ...r.reasons
+          .filter((x) => !x.ok || x.check === "psa.policy")
+          .map((x) =>
+            x.check === "psa.policy"
+              ? {
+                  ...x,
+                  message: `enforce: ${x.message}${ep.fromTenant.includes("enforce") ? " (tenant level)" : ""}`,
+                }
+              : x,
+          ),
+      );
       if (!r.allowed) {
         denial = r.message!;
         denialFields = r.violations.map((v) => v.fieldPaths?.[0] ?? `${fieldPathPrefix}spec`);
@@ -117,7 +161,9 @@ export function evaluatePodPolicy(ep: EffectivePolicy, podMeta: PodMetaLike | un
     const r = run(policy.warn);
     if (!r.allowed) warnings.push(wouldViolateMessage(lvString(policy.warn), r.violations));
   }
-  return denial === undefined ? { warnings, auditAnnotations: audit, reasons } : { denial, denialFields, warnings, auditAnnotations: audit, reasons };
+  return denial === undefined
+    ? { warnings, auditAnnotations: audit, reasons }
+    : { denial, denialFields, warnings, auditAnnotations: audit, reasons };
 }
 
 function containersByField(spec: unknown, field: string): Record<string, unknown>[] {
@@ -132,7 +178,10 @@ function annotationsOf(pod: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Upstream isSignificantPodUpdate: container counts, images, ephemeral containers, seccomp annotations. */
-export function isSignificantPodUpdate(pod: Record<string, unknown>, oldPod: Record<string, unknown>): boolean {
+export function isSignificantPodUpdate(
+  pod: Record<string, unknown>,
+  oldPod: Record<string, unknown>,
+): boolean {
   const spec = pod.spec;
   const oldSpec = oldPod.spec;
   const ann = annotationsOf(pod);
@@ -170,7 +219,12 @@ export const NAMESPACE_MAX_PODS_TO_CHECK = 3000;
  * Warnings for a namespace UPDATE whose enforce level tightens, listing existing pods that would
  * be denied, grouped by violation text as upstream does.
  */
-export function namespaceTightenWarnings(namespace: string, enforce: LevelVersion, oldEnforce: LevelVersion, pods: readonly Record<string, unknown>[]): string[] {
+export function namespaceTightenWarnings(
+  namespace: string,
+  enforce: LevelVersion,
+  oldEnforce: LevelVersion,
+  pods: readonly Record<string, unknown>[],
+): string[] {
   if (
     sameLv(enforce, oldEnforce) ||
     enforce.level === "privileged" ||
@@ -187,7 +241,12 @@ export function namespaceTightenWarnings(namespace: string, enforce: LevelVersio
     const name = typeof meta.name === "string" ? meta.name : "";
     let r: PodSecurityResult;
     try {
-      r = evaluatePodSecurity({ level: enforce.level, version: enforce.version, podMeta: meta, podSpec: pod.spec ?? {} });
+      r = evaluatePodSecurity({
+        level: enforce.level,
+        version: enforce.version,
+        podMeta: meta,
+        podSpec: pod.spec ?? {},
+      });
     } catch {
       continue;
     }
@@ -203,11 +262,21 @@ export function namespaceTightenWarnings(namespace: string, enforce: LevelVersio
     }
   }
   const warnings: string[] = [];
-  if (checked.length < total) warnings.push(`new PodSecurity enforce level only checked against the first ${checked.length} of ${total} existing pods`);
-  if (order.length > 0) warnings.push(`existing pods in namespace ${JSON.stringify(namespace)} violate the new PodSecurity enforce level ${JSON.stringify(lvString(enforce))}`);
+  if (checked.length < total)
+    warnings.push(
+      `new PodSecurity enforce level only checked against the first ${checked.length} of ${total} existing pods`,
+    );
+  if (order.length > 0)
+    warnings.push(
+      `existing pods in namespace ${JSON.stringify(namespace)} violate the new PodSecurity enforce level ${JSON.stringify(lvString(enforce))}`,
+    );
   const podWarnings = order.map((text) => {
     const c = byText.get(text)!;
-    return c.count === 1 ? `${c.name}: ${text}` : c.count === 2 ? `${c.name} (and 1 other pod): ${text}` : `${c.name} (and ${c.count - 1} other pods): ${text}`;
+    return c.count === 1
+      ? `${c.name}: ${text}`
+      : c.count === 2
+        ? `${c.name} (and 1 other pod): ${text}`
+        : `${c.name} (and ${c.count - 1} other pods): ${text}`;
   });
   podWarnings.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [...warnings, ...podWarnings];

@@ -13,16 +13,39 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type TenantRuleId } from "../../ten
 import { isRecord } from "../../tenancy/lib/values.js";
 import { rec, str, strMap, type Obj } from "./lib/fields.js";
 import type { TenancyRequest } from "./lib/request.js";
-import { effectivePolicy, evaluatePodPolicy, isSignificantPodUpdate, lvString, namespaceTightenWarnings, type PodSecurityOutcome } from "./pod-security.js";
+import {
+  effectivePolicy,
+  evaluatePodPolicy,
+  isSignificantPodUpdate,
+  lvString,
+  namespaceTightenWarnings,
+  type PodSecurityOutcome,
+} from "./pod-security.js";
 import { podRuleViolations } from "./rules/pod-rules.js";
-import { namespaceCreateViolations, namespaceUpdateViolations, roleBindingViolations, serviceViolations, statusWriteViolation } from "./rules/object-rules.js";
-import { formatViolation, violationKey, type Labels, type TenancyView, type TenantViolation } from "./view.js";
+import {
+  namespaceCreateViolations,
+  namespaceUpdateViolations,
+  roleBindingViolations,
+  serviceViolations,
+  statusWriteViolation,
+} from "./rules/object-rules.js";
+import {
+  formatViolation,
+  violationKey,
+  type Labels,
+  type TenancyView,
+  type TenantViolation,
+} from "./view.js";
 
 /** The answer, before it is put in an AdmissionReview. */
 export interface Verdict {
   readonly allowed: boolean;
   /** Set when denied: 403 Forbidden (rules), 422 Invalid (namespace labels), 400 BadRequest. */
-  readonly status?: { readonly code: number; readonly reason: "Forbidden" | "Invalid" | "BadRequest"; readonly message: string };
+  readonly status?: {
+    readonly code: number;
+    readonly reason: "Forbidden" | "Invalid" | "BadRequest";
+    readonly message: string;
+  };
   readonly warnings: readonly string[];
   readonly auditAnnotations: Readonly<Record<string, string>>;
 }
@@ -48,7 +71,16 @@ const MANAGED_RESOURCES: Readonly<Record<string, string>> = {
 };
 
 /** Pod subresources Pod Security ignores (admission.go ignoredPodSubresources). */
-const IGNORED_POD_SUBRESOURCES = new Set(["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"]);
+const IGNORED_POD_SUBRESOURCES = new Set([
+  "exec",
+  "attach",
+  "binding",
+  "eviction",
+  "log",
+  "portforward",
+  "proxy",
+  "status",
+]);
 
 /** Workload resources whose pod template is checked with warnings (never denied), by group. */
 const WORKLOAD_RESOURCES: Readonly<Record<string, string>> = {
@@ -98,11 +130,21 @@ function newOnly(vs: readonly TenantViolation[], old: readonly TenantViolation[]
 }
 
 function reasonOf(v: TenantViolation, action: string): Reason {
-  return { check: `tenancy.${v.rule}`, ok: false, message: `${action}: ${formatViolation(v)}`, source: v.field };
+  return {
+    check: `tenancy.${v.rule}`,
+    ok: false,
+    message: `${action}: ${formatViolation(v)}`,
+    source: v.field,
+  };
 }
 
 /** Errors that mean "the object in the request is malformed": answered 400 BadRequest. */
-export const BAD_OBJECT_CODES: ReadonlySet<string> = new Set(["REQUEST_INVALID", "ADMISSION_OBJECT_INVALID", "POD_OBJECT_INVALID", "PSA_POLICY_INVALID"]);
+export const BAD_OBJECT_CODES: ReadonlySet<string> = new Set([
+  "REQUEST_INVALID",
+  "ADMISSION_OBJECT_INVALID",
+  "POD_OBJECT_INVALID",
+  "PSA_POLICY_INVALID",
+]);
 
 /**
  * Judges one request. A malformed object (a field of the wrong type) is answered 400 BadRequest
@@ -113,8 +155,25 @@ export function validateTenancyRequest(req: TenancyRequest, view: TenancyView): 
     return judge(req, view);
   } catch (e) {
     if (!isKubeiamError(e) || !BAD_OBJECT_CODES.has(e.code)) throw e;
-    const reason: Reason = { check: "admission.object", ok: false, message: e.message, ...(typeof e.context.field === "string" ? { source: e.context.field } : {}) };
-    return { verdict: { allowed: false, status: { code: 400, reason: "BadRequest", message: e.message }, warnings: [], auditAnnotations: {} }, denied: [], warned: [], audited: [], summary: e.message, reasons: [reason] };
+    const reason: Reason = {
+      check: "admission.object",
+      ok: false,
+      message: e.message,
+      ...(typeof e.context.field === "string" ? { source: e.context.field } : {}),
+    };
+    return {
+      verdict: {
+        allowed: false,
+        status: { code: 400, reason: "BadRequest", message: e.message },
+        warnings: [],
+        auditAnnotations: {},
+      },
+      denied: [],
+      warned: [],
+      audited: [],
+      summary: e.message,
+      reasons: [reason],
+    };
   }
 }
 
@@ -134,12 +193,23 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
   let owner = req.namespace !== "" ? index.ownerOf(req.namespace, labelsOfNs(req.namespace)) : undefined;
   let tenant: Tenant | undefined = owner?.tenant;
   if (owner) {
-    reasons.push({ check: "tenancy.namespace", ok: true, message: `namespace "${req.namespace}" belongs to tenant "${owner.tenant.name}" (by ${owner.via})${owner.alsoClaimedBy.length > 0 ? `; also claimed by ${owner.alsoClaimedBy.join(", ")}` : ""}`, source: `Tenant/${owner.tenant.name}` });
+    reasons.push({
+      check: "tenancy.namespace",
+      ok: true,
+      message: `namespace "${req.namespace}" belongs to tenant "${owner.tenant.name}" (by ${owner.via})${owner.alsoClaimedBy.length > 0 ? `; also claimed by ${owner.alsoClaimedBy.join(", ")}` : ""}`,
+      source: `Tenant/${owner.tenant.name}`,
+    });
   }
 
   const isWrite = req.operation === "CREATE" || req.operation === "UPDATE";
 
-  if (key in MANAGED_RESOURCES && req.subResource === "" && (req.operation === "UPDATE" || req.operation === "DELETE") && req.oldObject && labelsOf(req.oldObject)[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) {
+  if (
+    key in MANAGED_RESOURCES &&
+    req.subResource === "" &&
+    (req.operation === "UPDATE" || req.operation === "DELETE") &&
+    req.oldObject &&
+    labelsOf(req.oldObject)[MANAGED_BY_LABEL] === MANAGED_BY_VALUE
+  ) {
     const subjectTenants = index.subjectOf(req.userInfo, labelsOfNs);
     const who = subjectTenants[0];
     if (who) {
@@ -166,7 +236,14 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
     const pod = req.object;
     const ep = effectivePolicy(tenant, labelsOfNs(req.namespace));
     const significant = req.operation === "CREATE" || isSignificantPodUpdate(pod, req.oldObject!);
-    if (significant) psa = evaluatePodPolicy(ep, isRecord(pod.metadata) ? pod.metadata : undefined, pod.spec ?? {}, "", true);
+    if (significant)
+      psa = evaluatePodPolicy(
+        ep,
+        isRecord(pod.metadata) ? pod.metadata : undefined,
+        pod.spec ?? {},
+        "",
+        true,
+      );
     psaFromTenant = ep.fromTenant.includes("enforce");
     if (tenant) {
       const spec = rec(pod, "spec", "spec") ?? {};
@@ -191,7 +268,8 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
           let vs = podRuleViolations(tenant, extracted.podSpec, { specPath, template: true }, view);
           if (req.operation === "UPDATE") {
             const old = extractPodSpec(req.oldObject);
-            if (old && isRecord(old.podSpec)) vs = newOnly(vs, podRuleViolations(tenant, old.podSpec, { specPath, template: true }, view));
+            if (old && isRecord(old.podSpec))
+              vs = newOnly(vs, podRuleViolations(tenant, old.podSpec, { specPath, template: true }, view));
           }
           findings.add(vs, true);
         }
@@ -203,12 +281,22 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
     let vs = serviceViolations(tenant, req.object);
     if (req.operation === "UPDATE") vs = newOnly(vs, serviceViolations(tenant, req.oldObject!));
     findings.add(vs);
-  } else if (key === "rbac.authorization.k8s.io/rolebindings" && req.subResource === "" && isWrite && req.object && tenant) {
+  } else if (
+    key === "rbac.authorization.k8s.io/rolebindings" &&
+    req.subResource === "" &&
+    isWrite &&
+    req.object &&
+    tenant
+  ) {
     let vs = roleBindingViolations(tenant, req.object, req.namespace, view);
-    if (req.operation === "UPDATE") vs = newOnly(vs, roleBindingViolations(tenant, req.oldObject!, req.namespace, view));
+    if (req.operation === "UPDATE")
+      vs = newOnly(vs, roleBindingViolations(tenant, req.oldObject!, req.namespace, view));
     findings.add(vs);
   } else if (key === "/namespaces" && req.subResource === "" && isWrite && req.object) {
-    const name = req.name !== "" ? req.name : (str(rec(req.object, "metadata", "metadata") ?? {}, "name", "metadata.name") ?? "");
+    const name =
+      req.name !== ""
+        ? req.name
+        : (str(rec(req.object, "metadata", "metadata") ?? {}, "name", "metadata.name") ?? "");
     const labels = labelsOf(req.object);
     const ep = effectivePolicy(undefined, labels);
     if (req.operation === "CREATE") {
@@ -221,7 +309,8 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
       const oldEp = effectivePolicy(undefined, oldLabels);
       const newErrs = ep.labelErrors.map((e) => e.message);
       const oldErrs = oldEp.labelErrors.map((e) => e.message);
-      if (newErrs.length > 0 && (oldErrs.length === 0 || newErrs.join("\n") !== oldErrs.join("\n"))) invalid = labelErrorText(newErrs);
+      if (newErrs.length > 0 && (oldErrs.length === 0 || newErrs.join("\n") !== oldErrs.join("\n")))
+        invalid = labelErrorText(newErrs);
       const subjectTenants = index.subjectOf(req.userInfo, labelsOfNs);
       findings.add(namespaceUpdateViolations(subjectTenants, name, labels, oldLabels, view));
       owner = index.ownerOf(name, labels);
@@ -229,7 +318,14 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
       if (invalid === undefined) {
         const eff = effectivePolicy(tenant, labels);
         const oldEff = effectivePolicy(index.ownerOf(name, oldLabels)?.tenant, oldLabels);
-        warnings.push(...namespaceTightenWarnings(name, eff.policy.enforce, oldEff.policy.enforce, view.podsInNamespace(name)));
+        warnings.push(
+          ...namespaceTightenWarnings(
+            name,
+            eff.policy.enforce,
+            oldEff.policy.enforce,
+            view.podsInNamespace(name),
+          ),
+        );
       }
     }
     if (invalid !== undefined) {
@@ -251,11 +347,17 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
   const tenantAudit = [...findings.denied, ...findings.warned, ...findings.audited];
   if (tenantAudit.length > 0) audit["tenant-violations"] = tenantAudit.map(formatViolation).join("; ");
 
-  const withTenant = (o: Omit<ValidationResult, "tenant">): ValidationResult => (tenant ? { ...o, tenant: tenant.name } : o);
+  const withTenant = (o: Omit<ValidationResult, "tenant">): ValidationResult =>
+    tenant ? { ...o, tenant: tenant.name } : o;
 
   if (invalid !== undefined && key === "/namespaces") {
     return withTenant({
-      verdict: { allowed: false, status: { code: 422, reason: "Invalid", message: invalid }, warnings: [], auditAnnotations: audit },
+      verdict: {
+        allowed: false,
+        status: { code: 422, reason: "Invalid", message: invalid },
+        warnings: [],
+        auditAnnotations: audit,
+      },
       denied: findings.denied,
       warned: findings.warned,
       audited: findings.audited,
@@ -265,7 +367,12 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
   }
   if (invalid !== undefined) {
     return withTenant({
-      verdict: { allowed: false, status: { code: 400, reason: "BadRequest", message: invalid }, warnings: [], auditAnnotations: audit },
+      verdict: {
+        allowed: false,
+        status: { code: 400, reason: "BadRequest", message: invalid },
+        warnings: [],
+        auditAnnotations: audit,
+      },
       denied: findings.denied,
       warned: findings.warned,
       audited: findings.audited,
@@ -278,18 +385,45 @@ function judge(req: TenancyRequest, view: TenancyView): ValidationResult {
   if (psa?.denial !== undefined) {
     parts.push(psa.denial);
     // upstream's text stays as it is; when the tenant set the level, say so with rule, fields and tenant
-    if (tenant && psaFromTenant) parts.push(formatViolation({ rule: "pod-security", tenant: tenant.name, field: [...new Set(psa.denialFields)].join(", "), message: `the tenant requires Pod Security ${JSON.stringify(lvString({ level: tenant.podSecurity.level, version: tenant.podSecurity.version }))}` }));
+    if (tenant && psaFromTenant)
+      parts.push(
+        formatViolation({
+          rule: "pod-security",
+          tenant: tenant.name,
+          field: [...new Set(psa.denialFields)].join(", "),
+          message: `the tenant requires Pod Security ${JSON.stringify(lvString({ level: tenant.podSecurity.level, version: tenant.podSecurity.version }))}`,
+        }),
+      );
   }
   for (const v of findings.denied) parts.push(formatViolation(v));
   if (parts.length > 0) {
     const message = `${qualifiedResource(req)} ${JSON.stringify(req.name)} is forbidden: ${parts.join("; ")}`;
-    const verdict: Verdict = { allowed: false, status: { code: 403, reason: "Forbidden", message }, warnings: [], auditAnnotations: audit };
-    return withTenant({ verdict, denied: findings.denied, warned: findings.warned, audited: findings.audited, summary: message, reasons });
+    const verdict: Verdict = {
+      allowed: false,
+      status: { code: 403, reason: "Forbidden", message },
+      warnings: [],
+      auditAnnotations: audit,
+    };
+    return withTenant({
+      verdict,
+      denied: findings.denied,
+      warned: findings.warned,
+      audited: findings.audited,
+      summary: message,
+      reasons,
+    });
   }
   warnings.push(...(psa?.warnings ?? []), ...findings.warned.map(formatViolation));
   const verdict: Verdict = { allowed: true, warnings, auditAnnotations: audit };
   const summary = `allowed ${req.operation} ${qualifiedResource(req)}${req.subResource ? "/" + req.subResource : ""} ${req.namespace ? req.namespace + "/" : ""}${req.name}${warnings.length > 0 ? ` with ${warnings.length} warning(s)` : ""}`;
-  return withTenant({ verdict, denied: findings.denied, warned: findings.warned, audited: findings.audited, summary, reasons });
+  return withTenant({
+    verdict,
+    denied: findings.denied,
+    warned: findings.warned,
+    audited: findings.audited,
+    summary,
+    reasons,
+  });
 }
 
 /** field.ErrorList.ToAggregate().Error(): one message as is, several in brackets. */

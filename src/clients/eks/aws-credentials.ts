@@ -37,15 +37,17 @@ export async function resolveRegion(
     const v = env[name];
     if (v !== undefined && v !== "") return { region: checkRegion(v, name), from: name };
   }
+  let configured: string | undefined;
   try {
     // The SDK's own lookup reads the shared config file for the active profile.
     const client = new STSClient(profile === undefined ? {} : { profile });
-    const r = await client.config.region();
+    configured = await client.config.region();
     client.destroy();
-    if (r !== "") return { region: checkRegion(r, "the profile's region"), from: "profile" };
   } catch {
-    // no region configured: fall through
+    configured = undefined; // no region configured anywhere
   }
+  if (configured !== undefined && configured !== "")
+    return { region: checkRegion(configured, "the profile's region"), from: "profile" };
   return { region: DEFAULT_REGION, from: "default" };
 }
 

@@ -50,6 +50,23 @@ export function loginError(e: unknown, what: string, issuer: string): KubeiamErr
       { issuer, error: o.error },
     );
   }
+  if (o.code === "OAUTH_WWW_AUTHENTICATE_CHALLENGE") {
+    // a 401 with WWW-Authenticate: the client's own authentication failed
+    const challenges = Array.isArray(o.cause) ? (o.cause as { parameters?: Record<string, unknown> }[]) : [];
+    const params = challenges.find((c) => typeof c.parameters?.error === "string")?.parameters;
+    const error = typeof params?.error === "string" ? params.error : "invalid_client";
+    const desc =
+      typeof params?.error_description === "string" && params.error_description !== ""
+        ? `: ${params.error_description}`
+        : "";
+    return new KubeiamError(
+      "LOGIN_FAILED",
+      redactString(
+        `${what}: the identity provider answered ${error}${desc} (${HINTS[error] ?? HINTS.invalid_client!})`,
+      ),
+      { issuer, error },
+    );
+  }
   const net = causeCode(e);
   const message = typeof o.message === "string" ? o.message : String(e);
   if (net !== undefined || (e instanceof TypeError && /fetch failed/.test(message))) {
@@ -63,7 +80,12 @@ export function loginError(e: unknown, what: string, issuer: string): KubeiamErr
     return new KubeiamError("UPSTREAM_UNREACHABLE", `${what}: ${issuer} did not answer in time`, { issuer });
   if (typeof o.code === "string" && o.code.startsWith("OAUTH_")) {
     const cause = o.cause as { status?: unknown; message?: unknown } | undefined;
-    const detail = typeof cause?.status === "number" ? ` (HTTP ${cause.status})` : cause instanceof Error ? `: ${cause.message}` : "";
+    const detail =
+      typeof cause?.status === "number"
+        ? ` (HTTP ${cause.status})`
+        : cause instanceof Error
+          ? `: ${cause.message}`
+          : "";
     // a protocol violation during discovery means the URL is not an OIDC issuer; later, the answer was unusable
     const code = what.startsWith("discovery") ? "UPSTREAM_UNREACHABLE" : "LOGIN_FAILED";
     return new KubeiamError(code, redactString(`${what}: ${message}${detail} (${o.code})`), { issuer });

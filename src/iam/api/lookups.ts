@@ -15,18 +15,33 @@ import {
 } from "../objects.js";
 import type { IamLookupDeps } from "./deps.js";
 
+/**
+ * Views are derived once per stored object (the cache replaces an object when it changes, so the
+ * object itself is the memo key): STS reads the role and providers on every request.
+ */
+const views = new WeakMap<KubeObject, { at: string; view: RoleView | UserView | OidcProviderView }>();
+
+function memo<V extends RoleView | UserView | OidcProviderView>(o: KubeObject, deps: IamLookupDeps, make: (o: KubeObject, account: string, partition: string) => V): V {
+  const at = `${deps.account}:${deps.partition}`;
+  const hit = views.get(o);
+  if (hit?.at === at) return hit.view as V;
+  const view = make(o, deps.account, deps.partition);
+  views.set(o, { at, view });
+  return view;
+}
+
 export function findRole(deps: IamLookupDeps, name: string): RoleView | undefined {
   const o = deps.cache.get({ kind: "IAMRole", name });
-  return o ? roleView(o, deps.account, deps.partition) : undefined;
+  return o ? memo(o, deps, roleView) : undefined;
 }
 
 export function findUser(deps: IamLookupDeps, name: string): UserView | undefined {
   const o = deps.cache.get({ kind: "IAMUser", name });
-  return o ? userView(o, deps.account, deps.partition) : undefined;
+  return o ? memo(o, deps, userView) : undefined;
 }
 
 export function listProviders(deps: IamLookupDeps): OidcProviderView[] {
-  return deps.cache.list("OIDCProvider").map((o) => oidcProviderView(o, deps.account, deps.partition));
+  return deps.cache.list("OIDCProvider").map((o) => memo(o, deps, oidcProviderView));
 }
 
 /** The provider whose URL (without https://) is `hostPath`. */

@@ -29,7 +29,8 @@ function v6Bytes(s: string): Uint8Array {
   const [head, rest] = text.includes("::") ? (text.split("::") as [string, string]) : [text, undefined];
   const h = head === "" ? [] : head.split(":");
   const r = rest === undefined || rest === "" ? [] : rest.split(":");
-  const groups = rest === undefined ? h : [...h, ...new Array<string>(8 - h.length - r.length).fill("0"), ...r];
+  const groups =
+    rest === undefined ? h : [...h, ...new Array<string>(8 - h.length - r.length).fill("0"), ...r];
   const nums = groups.map((g) => parseInt(g, 16));
   if (tail) nums.splice(6, 2, ...tailGroups);
   const out = new Uint8Array(16);
@@ -57,7 +58,8 @@ export function parseCidr(s: string): Cidr | string {
   let prefix = max;
   if (slash >= 0) {
     const p = s.slice(slash + 1);
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > max) return `"${s}": prefix length must be 0 to ${max}`;
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > max)
+      return `"${s}": prefix length must be 0 to ${max}`;
     prefix = Number(p);
   }
   return { text: `${addr}/${prefix}`, family: ip.family, bytes: ip.bytes, prefix };

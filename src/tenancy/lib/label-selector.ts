@@ -22,19 +22,26 @@ const OPERATORS: readonly SelectorOperator[] = ["In", "NotIn", "Exists", "DoesNo
 /** Parses a selector, pushing "path: problem" entries; returns undefined when it is unusable. */
 export function parseLabelSelector(v: unknown, path: string, problems: string[]): LabelSelector | undefined {
   if (!isRecord(v)) {
-    problems.push(`${path}: expected a label selector mapping (matchLabels, matchExpressions), found ${describeType(v)}`);
+    problems.push(
+      `${path}: expected a label selector mapping (matchLabels, matchExpressions), found ${describeType(v)}`,
+    );
     return undefined;
   }
   const before = problems.length;
-  for (const k of Object.keys(v)) if (k !== "matchLabels" && k !== "matchExpressions") problems.push(`${path}.${k}: unknown field`);
+  for (const k of Object.keys(v))
+    if (k !== "matchLabels" && k !== "matchExpressions") problems.push(`${path}.${k}: unknown field`);
   const matchLabels: Record<string, string> = {};
   if (v.matchLabels !== undefined) {
-    if (!isRecord(v.matchLabels)) problems.push(`${path}.matchLabels: expected a mapping of strings, found ${describeType(v.matchLabels)}`);
+    if (!isRecord(v.matchLabels))
+      problems.push(
+        `${path}.matchLabels: expected a mapping of strings, found ${describeType(v.matchLabels)}`,
+      );
     else {
       for (const [k, val] of Object.entries(v.matchLabels)) {
         const kp = labelKeyProblem(k);
         if (kp) problems.push(`${path}.matchLabels[${k}]: invalid label key: ${kp}`);
-        if (typeof val !== "string") problems.push(`${path}.matchLabels[${k}]: expected a string, found ${describeType(val)}`);
+        if (typeof val !== "string")
+          problems.push(`${path}.matchLabels[${k}]: expected a string, found ${describeType(val)}`);
         else {
           const vp = labelValueProblem(val);
           if (vp) problems.push(`${path}.matchLabels[${k}]: invalid label value: ${vp}`);
@@ -45,7 +52,8 @@ export function parseLabelSelector(v: unknown, path: string, problems: string[])
   }
   const matchExpressions: SelectorRequirement[] = [];
   if (v.matchExpressions !== undefined) {
-    if (!Array.isArray(v.matchExpressions)) problems.push(`${path}.matchExpressions: expected a list, found ${describeType(v.matchExpressions)}`);
+    if (!Array.isArray(v.matchExpressions))
+      problems.push(`${path}.matchExpressions: expected a list, found ${describeType(v.matchExpressions)}`);
     else {
       v.matchExpressions.forEach((e: unknown, i) => {
         const p = `${path}.matchExpressions[${i}]`;
@@ -53,7 +61,8 @@ export function parseLabelSelector(v: unknown, path: string, problems: string[])
           problems.push(`${p}: expected a mapping (key, operator, values), found ${describeType(e)}`);
           return;
         }
-        for (const k of Object.keys(e)) if (k !== "key" && k !== "operator" && k !== "values") problems.push(`${p}.${k}: unknown field`);
+        for (const k of Object.keys(e))
+          if (k !== "key" && k !== "operator" && k !== "values") problems.push(`${p}.${k}: unknown field`);
         const key = e.key;
         if (typeof key !== "string") problems.push(`${p}.key: expected a string, found ${describeType(key)}`);
         else {
@@ -62,20 +71,27 @@ export function parseLabelSelector(v: unknown, path: string, problems: string[])
         }
         const op = e.operator;
         if (typeof op !== "string" || !(OPERATORS as readonly string[]).includes(op)) {
-          problems.push(`${p}.operator: expected one of ${OPERATORS.join(", ")}, found ${typeof op === "string" ? JSON.stringify(op) : describeType(op)}`);
+          problems.push(
+            `${p}.operator: expected one of ${OPERATORS.join(", ")}, found ${typeof op === "string" ? JSON.stringify(op) : describeType(op)}`,
+          );
         }
         const values: string[] = [];
         if (e.values !== undefined) {
-          if (!Array.isArray(e.values)) problems.push(`${p}.values: expected a list of strings, found ${describeType(e.values)}`);
+          if (!Array.isArray(e.values))
+            problems.push(`${p}.values: expected a list of strings, found ${describeType(e.values)}`);
           else
             e.values.forEach((x: unknown, j) => {
-              if (typeof x !== "string") problems.push(`${p}.values[${j}]: expected a string, found ${describeType(x)}`);
+              if (typeof x !== "string")
+                problems.push(`${p}.values[${j}]: expected a string, found ${describeType(x)}`);
               else values.push(x);
             });
         }
-        if ((op === "In" || op === "NotIn") && values.length === 0) problems.push(`${p}.values: must be non-empty when operator is ${op}`);
-        if ((op === "Exists" || op === "DoesNotExist") && values.length > 0) problems.push(`${p}.values: must be empty when operator is ${op}`);
-        if (typeof key === "string" && typeof op === "string") matchExpressions.push({ key, operator: op as SelectorOperator, values });
+        if ((op === "In" || op === "NotIn") && values.length === 0)
+          problems.push(`${p}.values: must be non-empty when operator is ${op}`);
+        if ((op === "Exists" || op === "DoesNotExist") && values.length > 0)
+          problems.push(`${p}.values: must be empty when operator is ${op}`);
+        if (typeof key === "string" && typeof op === "string")
+          matchExpressions.push({ key, operator: op as SelectorOperator, values });
       });
     }
   }
@@ -84,7 +100,10 @@ export function parseLabelSelector(v: unknown, path: string, problems: string[])
 }
 
 /** True when `labels` satisfies the selector. */
-export function selectorMatches(sel: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function selectorMatches(
+  sel: LabelSelector,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels)) if (!Object.hasOwn(l, k) || l[k] !== v) return false;
   for (const r of sel.matchExpressions) {

@@ -11,7 +11,8 @@ export interface RequestUser {
   readonly extra: Readonly<Record<string, readonly string[]>>;
 }
 
-const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):(iam|sts)::(\d{12}):(.+)$/;
+const ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):(iam|sts)::(\d{12}):(.+)$/;
 
 /** Why `s` is not an IAM role/user ARN or an STS assumed-role ARN; undefined when it is one. */
 export function iamArnProblem(s: string): string | undefined {
@@ -19,7 +20,8 @@ export function iamArnProblem(s: string): string | undefined {
   if (!m) return `expected an IAM ARN such as arn:aws:iam::111122223333:role/name, found "${s}"`;
   const service = m[2]!;
   const resource = m[4]!;
-  if (service === "iam" && /^(role|user)\/.*[^/]$/.test(resource) && !resource.includes("//")) return undefined;
+  if (service === "iam" && /^(role|user)\/.*[^/]$/.test(resource) && !resource.includes("//"))
+    return undefined;
   if (service === "sts" && /^assumed-role\/[^/]+\/[^/]+$/.test(resource)) return undefined;
   return `expected an IAM role or user ARN (arn:<partition>:iam::<account>:role/<name> or user/<name>) or an STS assumed-role ARN, found "${s}"`;
 }
@@ -47,7 +49,8 @@ export function canonicalArn(s: string): string {
 export function userArns(user: RequestUser): Set<string> {
   const out = new Set<string>();
   if (user.username.startsWith("arn:")) out.add(canonicalArn(user.username));
-  for (const key of ["arn", "canonicalArn", "canonicalarn"]) for (const v of user.extra[key] ?? []) out.add(canonicalArn(v));
+  for (const key of ["arn", "canonicalArn", "canonicalarn"])
+    for (const v of user.extra[key] ?? []) out.add(canonicalArn(v));
   return out;
 }
 

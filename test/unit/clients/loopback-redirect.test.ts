@@ -12,11 +12,23 @@ import { authorizationRequest } from "../../../src/clients/oidc/authorization-re
 import { startLoopbackRedirect, CALLBACK_PATH } from "../../../src/clients/oidc/loopback-redirect.js";
 import { isKubeiamError } from "../../../src/lib/errors.js";
 
-const config = new oidc.Configuration({ issuer: "https://idp.example", authorization_endpoint: "https://idp.example/auth", token_endpoint: "https://idp.example/token" }, "kubernetes");
+const config = new oidc.Configuration(
+  {
+    issuer: "https://idp.example",
+    authorization_endpoint: "https://idp.example/auth",
+    token_endpoint: "https://idp.example/token",
+  },
+  "kubernetes",
+);
 
 describe("authorization request with PKCE", () => {
   test("S256 challenge of the verifier, state, nonce, scopes and the loopback redirect", async () => {
-    const r = await authorizationRequest(config, "http://127.0.0.1:8000/callback", ["openid", "groups"], "the-state");
+    const r = await authorizationRequest(
+      config,
+      "http://127.0.0.1:8000/callback",
+      ["openid", "groups"],
+      "the-state",
+    );
     const q = r.url.searchParams;
     assert.equal(r.url.origin + r.url.pathname, "https://idp.example/auth");
     assert.equal(q.get("client_id"), "kubernetes");
@@ -75,9 +87,24 @@ describe("loopback redirect listener", () => {
     ["state mismatch", "?code=abc&state=other", "LOGIN_FAILED", /state that does not match this login/],
     ["no state", "?code=abc", "LOGIN_FAILED", /state that does not match/],
     ["two states", "?code=abc&state=s1&state=s1", "LOGIN_FAILED", /state that does not match/],
-    ["error parameter", "?error=access_denied&error_description=User%20cancelled&state=s1", "LOGIN_FAILED", /^the identity provider answered access_denied: User cancelled$/],
-    ["error without description", "?error=server_error&state=s1", "LOGIN_FAILED", /^the identity provider answered server_error$/],
-    ["error with a wrong state is a state failure", "?error=access_denied&state=x", "LOGIN_FAILED", /state that does not match/],
+    [
+      "error parameter",
+      "?error=access_denied&error_description=User%20cancelled&state=s1",
+      "LOGIN_FAILED",
+      /^the identity provider answered access_denied: User cancelled$/,
+    ],
+    [
+      "error without description",
+      "?error=server_error&state=s1",
+      "LOGIN_FAILED",
+      /^the identity provider answered server_error$/,
+    ],
+    [
+      "error with a wrong state is a state failure",
+      "?error=access_denied&state=x",
+      "LOGIN_FAILED",
+      /state that does not match/,
+    ],
     ["no code", "?state=s1", "LOGIN_FAILED", /without an authorization code/],
     ["two codes", "?code=a&code=b&state=s1", "LOGIN_FAILED", /without an authorization code/],
   ];
@@ -97,7 +124,9 @@ describe("loopback redirect listener", () => {
   test("the error page escapes what the provider sent", async (t) => {
     const l = await startLoopbackRedirect({ state: "s1", timeoutMs: 5000, ports: [0] });
     t.after(() => l.close());
-    const r = await get(`${l.redirectUri}?error=x&error_description=${encodeURIComponent("<script>alert(1)</script>")}&state=s1`);
+    const r = await get(
+      `${l.redirectUri}?error=x&error_description=${encodeURIComponent("<script>alert(1)</script>")}&state=s1`,
+    );
     assert.ok(!r.text.includes("<script>"));
     assert.match(r.text, /&#60;script&#62;/);
     await rejection(l.result);
@@ -135,6 +164,13 @@ describe("loopback redirect listener", () => {
     const l = await startLoopbackRedirect({ state: "s1", timeoutMs: 5000, ports: [port, 0] });
     t.after(() => l.close());
     assert.ok(!l.redirectUri.includes(`:${port}/`));
-    await assert.rejects(startLoopbackRedirect({ state: "s1", timeoutMs: 5000, ports: [port] }), (e: unknown) => isKubeiamError(e) && e.code === "LISTEN_FAILED" && e.message.includes(`port ${port}`) && /EADDRINUSE/.test(e.message));
+    await assert.rejects(
+      startLoopbackRedirect({ state: "s1", timeoutMs: 5000, ports: [port] }),
+      (e: unknown) =>
+        isKubeiamError(e) &&
+        e.code === "LISTEN_FAILED" &&
+        e.message.includes(`port ${port}`) &&
+        /EADDRINUSE/.test(e.message),
+    );
   });
 });

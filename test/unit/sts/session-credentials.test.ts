@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateSealingKey } from "../../../src/keys/sealing.js";
-import { issueSessionCredentials, openSessionToken, type SessionIdentity } from "../../../src/sts/session-credentials.js";
+import { createSessionOpener, issueSessionCredentials, openSessionToken, type SessionIdentity } from "../../../src/sts/session-credentials.js";
 
 const NOW = 1_800_000_000_000;
 const identity: SessionIdentity = {
@@ -44,7 +44,10 @@ test("each issue makes a new key id, secret and token", () => {
 test("refusals: expired, another key id, tampered, unknown sealing key, not a token, oversized", () => {
   const k = generateSealingKey(NOW);
   const c = issueSessionCredentials(k, identity);
-  const flip = (s: string, i: number): string => s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1);
+  // Flips the highest bit of one base64url character: a bit that always matters, even in the last
+  // character (whose low bits may be padding, so changing those leaves the same bytes).
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const flip = (s: string, i: number): string => s.slice(0, i) + B64[B64.indexOf(s[i]!) ^ 32]! + s.slice(i + 1);
   const cases: [string, ReturnType<typeof openSessionToken>][] = [
     ["at expiry", openSessionToken([k], c.sessionToken, c.accessKeyId, identity.expiresAt)],
     ["another access key id", openSessionToken([k], c.sessionToken, "ASIAAAAAAAAAAAAAAAAA", NOW)],
@@ -61,4 +64,21 @@ test("refusals: expired, another key id, tampered, unknown sealing key, not a to
     assert.equal(r.reason, expected[name] ?? "invalid", name);
   }
   assert.ok(openSessionToken([k], c.sessionToken, c.accessKeyId, identity.expiresAt - 1).ok);
+});
+
+test("the session opener caches opened tokens, but still checks the key id, the expiry and that the sealing key is held", () => {
+  const k = generateSealingKey(NOW);
+  const c = issueSessionCredentials(k, identity);
+  const open = createSessionOpener(2);
+  const first = open([k], c.sessionToken, c.accessKeyId, NOW);
+  const again = open([k], c.sessionToken, c.accessKeyId, NOW);
+  assert.ok(first.ok && again.ok);
+  assert.deepEqual(again, first);
+  assert.deepEqual(open([k], c.sessionToken, "ASIAAAAAAAAAAAAAAAAA", NOW), { ok: false, reason: "mismatch" });
+  assert.deepEqual(open([generateSealingKey(NOW)], c.sessionToken, c.accessKeyId, NOW), { ok: false, reason: "invalid" });
+  assert.deepEqual(open([k], c.sessionToken, c.accessKeyId, identity.expiresAt), { ok: false, reason: "expired" });
+  // bounded: older entries are dropped, and reopened on use
+  const others = [1, 2, 3].map(() => issueSessionCredentials(k, identity));
+  for (const o of others) assert.ok(open([k], o.sessionToken, o.accessKeyId, NOW).ok);
+  assert.ok(open([k], others[0]!.sessionToken, others[0]!.accessKeyId, NOW).ok);
 });

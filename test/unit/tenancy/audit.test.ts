@@ -28,20 +28,40 @@ describe("audit of a cluster with mistakes", () => {
   const has = (tenant: string, control: string, object: string, field?: string): void => {
     const t = report.tenants.find((x) => x.tenant === tenant);
     assert.ok(t, tenant);
-    const f = t.findings.find((x) => x.control === control && x.object === object && (field === undefined || x.field === field));
-    assert.ok(f, `${tenant}: ${control} on ${object}${field ? ` at ${field}` : ""}\n  findings: ${t.findings.map((x) => `${x.control} ${x.object} ${x.field}`).join("\n    ")}`);
+    const f = t.findings.find(
+      (x) => x.control === control && x.object === object && (field === undefined || x.field === field),
+    );
+    assert.ok(
+      f,
+      `${tenant}: ${control} on ${object}${field ? ` at ${field}` : ""}\n  findings: ${t.findings.map((x) => `${x.control} ${x.object} ${x.field}`).join("\n    ")}`,
+    );
     assert.ok(f.fix !== "" && f.message !== "", "each finding says what is wrong and how to fix it");
   };
 
   const expected: [string, string, string, string?][] = [
     ["shop", "tenant.namespaces", "Namespace shop-missing", "metadata.name"],
     ["shop", "tenant.namespaces", "Namespace shop-prod", "metadata.labels[kubeiam.io/tenant]"],
-    ["shop", "pod-security.namespace-labels", "Namespace shop-prod", "metadata.labels[pod-security.kubernetes.io/enforce]"],
+    [
+      "shop",
+      "pod-security.namespace-labels",
+      "Namespace shop-prod",
+      "metadata.labels[pod-security.kubernetes.io/enforce]",
+    ],
     ["shop", "pod-security.pods", "Pod shop-prod/root-shell", "spec.hostPID"],
-    ["shop", "pod-security.pods", "Pod shop-prod/root-shell", "spec.containers[0].securityContext.privileged"],
+    [
+      "shop",
+      "pod-security.pods",
+      "Pod shop-prod/root-shell",
+      "spec.containers[0].securityContext.privileged",
+    ],
     ["shop", "host-access", "Pod shop-prod/root-shell", "spec"],
     ["shop", "host-access", "Pod shop-prod/root-shell", "spec.containers[0].ports[0].hostPort"],
-    ["shop", "capabilities", "Pod shop-prod/root-shell", "spec.containers[0].securityContext.capabilities.add[0]"],
+    [
+      "shop",
+      "capabilities",
+      "Pod shop-prod/root-shell",
+      "spec.containers[0].securityContext.capabilities.add[0]",
+    ],
     ["shop", "node-isolation", "Pod shop-prod/twin-a", "spec.tolerations"],
     ["shop", "node-isolation", "Pod shop-prod/root-shell", "spec.tolerations[0]"],
     ["shop", "node-isolation", "Pod shop-prod/root-shell", "spec.nodeSelector"],
@@ -65,7 +85,9 @@ describe("audit of a cluster with mistakes", () => {
     ["blog", "rbac.foreign-subjects", "RoleBinding blog/too-much", "subjects[1]"],
     ["blog", "rbac.cluster-admin", "ClusterRoleBinding blog-admins", "roleRef.name"],
   ];
-  for (const [tenant, control, object, field] of expected) test(`${tenant}: ${control} — ${object}${field ? ` ${field}` : ""}`, () => has(tenant, control, object, field));
+  for (const [tenant, control, object, field] of expected)
+    test(`${tenant}: ${control} — ${object}${field ? ` ${field}` : ""}`, () =>
+      has(tenant, control, object, field));
 
   test("an invalid tenant is a cluster finding", () => {
     const f = report.cluster.findings.find((x) => x.control === "tenants.valid");
@@ -75,14 +97,23 @@ describe("audit of a cluster with mistakes", () => {
   });
 
   test("missing webhooks are a cluster finding", () => {
-    assert.deepEqual(report.cluster.findings.filter((x) => x.control === "webhooks.installed").map((x) => x.object).sort(), ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
+    assert.deepEqual(
+      report.cluster.findings
+        .filter((x) => x.control === "webhooks.installed")
+        .map((x) => x.object)
+        .sort(),
+      ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
+    );
   });
 
   test("scores reflect failures, weighted by severity", () => {
     for (const t of report.tenants) {
       assert.ok(t.score >= 0 && t.score < 60, `${t.tenant}: ${t.score}`);
       assert.equal(t.controls.length, AUDIT_CONTROLS.length);
-      assert.equal(t.findings.length, t.controls.reduce((n, c) => n + c.findings, 0));
+      assert.equal(
+        t.findings.length,
+        t.controls.reduce((n, c) => n + c.findings, 0),
+      );
     }
     assert.equal(report.score, Math.min(...report.tenants.map((t) => t.score)));
     assert.equal(report.totals.findings, report.totals.high + report.totals.medium + report.totals.low);
@@ -101,7 +132,9 @@ describe("audit after `tenant render` and `webhook manifests`", () => {
   const index = new TenantIndex(parsed);
   const worldNamespaces = WORLD.filter((o) => o.kind === "Namespace");
   const rendered = parsed.flatMap((t) => {
-    const existing = worldNamespaces.filter((n) => index.ownerOf(n.metadata.name, n.metadata.labels)?.tenant === t).map((n) => ({ name: n.metadata.name, labels: n.metadata.labels }));
+    const existing = worldNamespaces
+      .filter((n) => index.ownerOf(n.metadata.name, n.metadata.labels)?.tenant === t)
+      .map((n) => ({ name: n.metadata.name, labels: n.metadata.labels }));
     return renderTenant(t, { existingNamespaces: existing }).objects;
   });
   const webhooks = webhookManifests({ target: { url: "https://kubeiam.example:8443" }, caPem: CA });
@@ -110,8 +143,18 @@ describe("audit after `tenant render` and `webhook manifests`", () => {
     kind: "Pod",
     metadata: { name: "web", namespace: "acme-prod" },
     spec: {
-      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, seLinuxOptions: { level: "s0:c10,c20" } },
-      containers: [{ name: "app", image: "nginx", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+      securityContext: {
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+        seLinuxOptions: { level: "s0:c10,c20" },
+      },
+      containers: [
+        {
+          name: "app",
+          image: "nginx",
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        },
+      ],
       tolerations: [{ key: "kubeiam.io/tenant", operator: "Equal", value: "acme", effect: "NoSchedule" }],
       nodeSelector: { "kubeiam.io/tenant": "acme" },
     },
@@ -119,14 +162,28 @@ describe("audit after `tenant render` and `webhook manifests`", () => {
   const report: AuditReport = auditTenancy(source([...tenants, ...rendered, ...webhooks, goodPod]));
 
   test("every tenant scores 100 with no finding", () => {
-    for (const t of report.tenants) assert.deepEqual({ tenant: t.tenant, score: t.score, findings: t.findings }, { tenant: t.tenant, score: 100, findings: [] });
+    for (const t of report.tenants)
+      assert.deepEqual(
+        { tenant: t.tenant, score: t.score, findings: t.findings },
+        { tenant: t.tenant, score: 100, findings: [] },
+      );
     assert.equal(report.cluster.score, 100);
     assert.equal(report.totals.findings, 0);
   });
 
   test("the generated objects make the network, quota and RBAC controls pass", () => {
     const acme = report.tenants.find((t) => t.tenant === "acme")!;
-    for (const id of ["network.default-deny", "network.metadata", "network.dns", "quota", "limit-range", "rbac.owners", "pod-security.pods", "node-isolation", "selinux-mcs"]) {
+    for (const id of [
+      "network.default-deny",
+      "network.metadata",
+      "network.dns",
+      "quota",
+      "limit-range",
+      "rbac.owners",
+      "pod-security.pods",
+      "node-isolation",
+      "selinux-mcs",
+    ]) {
       assert.equal(acme.controls.find((c) => c.id === id)?.status, "pass", id);
     }
   });
@@ -137,7 +194,10 @@ describe("report renderings", () => {
   test("text names every tenant, control and finding", () => {
     const text = formatAuditText(report);
     assert.match(text, /^tenant blog: score \d+\/100/m);
-    assert.match(text, /✗ \[high\] services\.external-ips: Service shop-prod\/exposed\n {8}field: spec\.externalIPs\[0\]\n {8}external IP 198\.51\.100\.7 is not allowed/);
+    assert.match(
+      text,
+      /✗ \[high\] services\.external-ips: Service shop-prod\/exposed\n {8}field: spec\.externalIPs\[0\]\n {8}external IP 198\.51\.100\.7 is not allowed/,
+    );
     assert.match(text, /overall score \d+\/100; findings: \d+/);
   });
   test("HTML is one self-contained page with every value escaped", () => {

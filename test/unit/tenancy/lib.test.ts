@@ -1,7 +1,11 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { cidrContains, parseCidr, parseIp, type Cidr } from "../../../src/tenancy/lib/cidr.js";
-import { formatSelector, parseLabelSelector, selectorMatches } from "../../../src/tenancy/lib/label-selector.js";
+import {
+  formatSelector,
+  parseLabelSelector,
+  selectorMatches,
+} from "../../../src/tenancy/lib/label-selector.js";
 
 function cidr(s: string): Cidr {
   const c = parseCidr(s);
@@ -34,7 +38,17 @@ describe("CIDR containment", () => {
     });
   }
   test("bad input", () => {
-    for (const s of ["", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/08", "256.0.0.1", "example.com", "fe80::1%eth0", "::/129", "1.2.3.4/-1"]) {
+    for (const s of [
+      "",
+      "10.0.0.0/33",
+      "10.0.0.0/",
+      "10.0.0.0/08",
+      "256.0.0.1",
+      "example.com",
+      "fe80::1%eth0",
+      "::/129",
+      "1.2.3.4/-1",
+    ]) {
       assert.equal(typeof parseCidr(s), "string", s);
     }
     for (const s of ["1.2.3", "01.2.3.4", "::g", "1.2.3.4 "]) assert.equal(parseIp(s), undefined, s);
@@ -42,7 +56,19 @@ describe("CIDR containment", () => {
 });
 
 describe("label selectors", () => {
-  const sel = parseLabelSelector({ matchLabels: { team: "a" }, matchExpressions: [{ key: "env", operator: "In", values: ["dev", "prod"] }, { key: "legacy", operator: "DoesNotExist" }, { key: "tier", operator: "NotIn", values: ["db"] }, { key: "owner", operator: "Exists" }] }, "s", []);
+  const sel = parseLabelSelector(
+    {
+      matchLabels: { team: "a" },
+      matchExpressions: [
+        { key: "env", operator: "In", values: ["dev", "prod"] },
+        { key: "legacy", operator: "DoesNotExist" },
+        { key: "tier", operator: "NotIn", values: ["db"] },
+        { key: "owner", operator: "Exists" },
+      ],
+    },
+    "s",
+    [],
+  );
   assert.ok(sel);
   const table: [Record<string, string>, boolean][] = [
     [{ team: "a", env: "dev", owner: "x" }, true],
@@ -53,11 +79,20 @@ describe("label selectors", () => {
     [{ team: "a", env: "dev", owner: "x", legacy: "" }, false],
     [{ team: "b", env: "dev", owner: "x" }, false],
   ];
-  for (const [labels, want] of table) test(`${JSON.stringify(labels)} → ${want}`, () => assert.equal(selectorMatches(sel, labels), want));
-  test("kubectl rendering", () => assert.equal(formatSelector(sel), "team=a,env in (dev,prod),!legacy,tier notin (db),owner"));
+  for (const [labels, want] of table)
+    test(`${JSON.stringify(labels)} → ${want}`, () => assert.equal(selectorMatches(sel, labels), want));
+  test("kubectl rendering", () =>
+    assert.equal(formatSelector(sel), "team=a,env in (dev,prod),!legacy,tier notin (db),owner"));
   test("problems carry paths", () => {
     const problems: string[] = [];
-    assert.equal(parseLabelSelector({ matchLabels: [], matchExpressions: {}, other: 1 }, "x.sel", problems), undefined);
-    assert.deepEqual(problems, ["x.sel.other: unknown field", "x.sel.matchLabels: expected a mapping of strings, found a list", "x.sel.matchExpressions: expected a list, found a mapping"]);
+    assert.equal(
+      parseLabelSelector({ matchLabels: [], matchExpressions: {}, other: 1 }, "x.sel", problems),
+      undefined,
+    );
+    assert.deepEqual(problems, [
+      "x.sel.other: unknown field",
+      "x.sel.matchLabels: expected a mapping of strings, found a list",
+      "x.sel.matchExpressions: expected a list, found a mapping",
+    ]);
   });
 });

@@ -17,7 +17,8 @@ describe("MCS level enumeration", () => {
   test("normalisation", () => {
     assert.equal(normaliseMcsLevel("s0:c7,c3"), "s0:c3,c7");
     assert.equal(normaliseMcsLevel("s0:c3,c7"), "s0:c3,c7");
-    for (const bad of ["s0:c3,c3", "s0:c1024,c1", "s0:c01,c2", "s1:c1,c2", "s0:c1", "s0", "", "s0:c1,c2,c3"]) assert.equal(normaliseMcsLevel(bad), undefined, bad);
+    for (const bad of ["s0:c3,c3", "s0:c1024,c1", "s0:c01,c2", "s1:c1,c2", "s0:c1", "s0", "", "s0:c1,c2,c3"])
+      assert.equal(normaliseMcsLevel(bad), undefined, bad);
   });
 });
 
@@ -30,7 +31,10 @@ describe("McsAllocator", () => {
   });
 
   test("a fresh allocator starts from the same deterministic candidate", () => {
-    assert.equal(new McsAllocator({ clock: fixedClock(0) }).allocate("ns/p1"), new McsAllocator({ clock: fixedClock(5) }).allocate("ns/p1"));
+    assert.equal(
+      new McsAllocator({ clock: fixedClock(0) }).allocate("ns/p1"),
+      new McsAllocator({ clock: fixedClock(5) }).allocate("ns/p1"),
+    );
   });
 
   test("levels of live pods are never handed out; a deleted pod's level is free again", () => {

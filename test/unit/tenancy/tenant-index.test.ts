@@ -6,16 +6,39 @@ import type { RequestUser } from "../../../src/tenancy/lib/subjects.js";
 import { canonicalArn } from "../../../src/tenancy/lib/subjects.js";
 
 function tenant(name: string, spec: Record<string, unknown>): Tenant {
-  return tenantFromObject({ apiVersion: "kubeiam.io/v1alpha1", kind: "Tenant", metadata: { name }, spec: { owners: { users: [`${name}-owner`] }, ...spec } });
+  return tenantFromObject({
+    apiVersion: "kubeiam.io/v1alpha1",
+    kind: "Tenant",
+    metadata: { name },
+    spec: { owners: { users: [`${name}-owner`] }, ...spec },
+  });
 }
 
-const acme = tenant("acme", { namespaces: { names: ["acme", "shared-acme"], prefix: "acme-" }, owners: { users: ["alice"], groups: ["acme-admins"], iamArns: ["arn:aws:iam::111122223333:role/ops/acme-admin"] } });
+const acme = tenant("acme", {
+  namespaces: { names: ["acme", "shared-acme"], prefix: "acme-" },
+  owners: {
+    users: ["alice"],
+    groups: ["acme-admins"],
+    iamArns: ["arn:aws:iam::111122223333:role/ops/acme-admin"],
+  },
+});
 const acmeLab = tenant("acme-lab", { namespaces: { prefix: "acme-lab-" } });
-const sel = tenant("sel", { namespaces: { selector: { matchLabels: { team: "sel" }, matchExpressions: [{ key: "env", operator: "NotIn", values: ["prod"] }] } } });
+const sel = tenant("sel", {
+  namespaces: {
+    selector: {
+      matchLabels: { team: "sel" },
+      matchExpressions: [{ key: "env", operator: "NotIn", values: ["prod"] }],
+    },
+  },
+});
 const dup = tenant("dup", { namespaces: { names: ["acme"] } });
 const index = new TenantIndex([sel, acme, acmeLab]);
 
-const user = (username: string, groups: string[] = [], extra: Record<string, string[]> = {}): RequestUser => ({ username, groups, extra });
+const user = (
+  username: string,
+  groups: string[] = [],
+  extra: Record<string, string[]> = {},
+): RequestUser => ({ username, groups, extra });
 
 describe("which tenant owns a namespace", () => {
   const table: [string, Record<string, string> | undefined, string | undefined, string | undefined][] = [
@@ -44,7 +67,15 @@ describe("which tenant owns a namespace", () => {
   });
 
   test("conflicts: names listed twice, prefixes covering prefixes and names", () => {
-    const msgs = new TenantIndex([acme, dup, acmeLab, tenant("lab", { namespaces: { names: ["acme-lab-x"] } })]).conflicts().map((c) => c.message).sort();
+    const msgs = new TenantIndex([
+      acme,
+      dup,
+      acmeLab,
+      tenant("lab", { namespaces: { names: ["acme-lab-x"] } }),
+    ])
+      .conflicts()
+      .map((c) => c.message)
+      .sort();
     assert.deepEqual(msgs, [
       'namespace "acme" is listed by tenants "acme" and "dup"',
       'namespace "acme-lab-x" of tenant "lab" also matches prefix "acme-" of tenant "acme"',
@@ -60,8 +91,16 @@ describe("is a subject an owner", () => {
     ["group", user("zed", ["x", "acme-admins"]), true],
     ["other user", user("bob"), false],
     ["IAM role ARN as user name (path dropped)", user("arn:aws:iam::111122223333:role/acme-admin"), true],
-    ["assumed-role session in extra.arn", user("whoever", [], { arn: ["arn:aws:sts::111122223333:assumed-role/acme-admin/sess-1"] }), true],
-    ["canonicalArn in extra, any case", user("whoever", [], { canonicalArn: ["ARN:AWS:IAM::111122223333:ROLE/ACME-ADMIN"] }), true],
+    [
+      "assumed-role session in extra.arn",
+      user("whoever", [], { arn: ["arn:aws:sts::111122223333:assumed-role/acme-admin/sess-1"] }),
+      true,
+    ],
+    [
+      "canonicalArn in extra, any case",
+      user("whoever", [], { canonicalArn: ["ARN:AWS:IAM::111122223333:ROLE/ACME-ADMIN"] }),
+      true,
+    ],
     ["same role name, other account", user("arn:aws:sts::999988887777:assumed-role/acme-admin/s"), false],
     ["a group named like an owner user", user("zed", ["alice"]), false],
   ];
@@ -73,14 +112,23 @@ describe("is a subject an owner", () => {
   }
 
   test("service accounts are subjects of the tenant owning their namespace", () => {
-    assert.deepEqual(index.subjectOf(user("system:serviceaccount:acme-web:ci")).map((t) => t.name), ["acme"]);
-    assert.deepEqual(index.subjectOf(user("system:serviceaccount:x:ci"), () => ({ team: "sel" })).map((t) => t.name), ["sel"]);
+    assert.deepEqual(
+      index.subjectOf(user("system:serviceaccount:acme-web:ci")).map((t) => t.name),
+      ["acme"],
+    );
+    assert.deepEqual(
+      index.subjectOf(user("system:serviceaccount:x:ci"), () => ({ team: "sel" })).map((t) => t.name),
+      ["sel"],
+    );
     assert.deepEqual(index.subjectOf(user("system:serviceaccount:kube-system:ci")), []);
     assert.deepEqual(index.subjectOf(user("system:node:n1", ["system:nodes"])), []);
   });
 
   test("canonical ARNs", () => {
-    assert.equal(canonicalArn("arn:aws:sts::111122223333:assumed-role/R/s"), "arn:aws:iam::111122223333:role/r");
+    assert.equal(
+      canonicalArn("arn:aws:sts::111122223333:assumed-role/R/s"),
+      "arn:aws:iam::111122223333:role/r",
+    );
     assert.equal(canonicalArn("arn:aws:iam::111122223333:role/a/b/R"), "arn:aws:iam::111122223333:role/r");
     assert.equal(canonicalArn("arn:aws:iam::111122223333:user/a/U"), "arn:aws:iam::111122223333:user/a/u");
   });

@@ -8,7 +8,11 @@ import { describeType, isRecord } from "../../../tenancy/lib/values.js";
 export type Obj = Record<string, unknown>;
 
 export function invalidField(path: string, expected: string, found: unknown): never {
-  throw new KubeiamError("ADMISSION_OBJECT_INVALID", `${path}: expected ${expected}, found ${describeType(found)}`, { field: path });
+  throw new KubeiamError(
+    "ADMISSION_OBJECT_INVALID",
+    `${path}: expected ${expected}, found ${describeType(found)}`,
+    { field: path },
+  );
 }
 
 export function rec(o: Obj, key: string, path: string): Obj | undefined {
@@ -38,7 +42,9 @@ export function str(o: Obj, key: string, path: string): string | undefined {
 }
 
 export function strList(o: Obj, key: string, path: string): string[] {
-  return list(o, key, path).map((x, i) => (typeof x === "string" ? x : invalidField(`${path}[${i}]`, "a string", x)));
+  return list(o, key, path).map((x, i) =>
+    typeof x === "string" ? x : invalidField(`${path}[${i}]`, "a string", x),
+  );
 }
 
 export function bool(o: Obj, key: string, path: string): boolean | undefined {
@@ -51,7 +57,8 @@ export function bool(o: Obj, key: string, path: string): boolean | undefined {
 export function strMap(o: Obj, key: string, path: string): Record<string, string> | undefined {
   const m = rec(o, key, path);
   if (!m) return undefined;
-  for (const [k, v] of Object.entries(m)) if (typeof v !== "string") invalidField(`${path}[${k}]`, "a string", v);
+  for (const [k, v] of Object.entries(m))
+    if (typeof v !== "string") invalidField(`${path}[${k}]`, "a string", v);
   return m as Record<string, string>;
 }
 

@@ -33,7 +33,11 @@ function locate(root: unknown, path: string): { parent: Record<string, unknown> 
 function get(root: unknown, path: string): unknown {
   if (path === "") return root;
   const { parent, last } = locate(root, path);
-  const v = Array.isArray(parent) ? parent[Number(last)] : Object.hasOwn(parent, last) ? parent[last] : undefined;
+  const v = Array.isArray(parent)
+    ? parent[Number(last)]
+    : Object.hasOwn(parent, last)
+      ? parent[last]
+      : undefined;
   if (v === undefined) fail(`"${path}" does not exist`);
   return v;
 }
@@ -56,7 +60,8 @@ function add(root: unknown, path: string, value: unknown, replace: boolean): unk
   const { parent, last } = locate(root, path);
   if (Array.isArray(parent)) {
     const i = last === "-" ? parent.length : Number(last);
-    if (!Number.isInteger(i) || i < 0 || i > parent.length || (replace && i >= parent.length)) fail(`index ${last} out of range at "${path}"`);
+    if (!Number.isInteger(i) || i < 0 || i > parent.length || (replace && i >= parent.length))
+      fail(`index ${last} out of range at "${path}"`);
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
   } else {

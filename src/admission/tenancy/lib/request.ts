@@ -28,10 +28,13 @@ function missing(field: string, why: string): KubeiamError {
 }
 
 export function tenancyRequest(r: AdmissionRequest): TenancyRequest {
-  if (!r.resource || r.resource.resource === "") throw missing("request.resource", "missing; the webhooks decide by resource (group, version, resource)");
+  if (!r.resource || r.resource.resource === "")
+    throw missing("request.resource", "missing; the webhooks decide by resource (group, version, resource)");
   if (!r.operation) throw missing("request.operation", "missing; expected CREATE, UPDATE, DELETE or CONNECT");
-  if ((r.operation === "CREATE" || r.operation === "UPDATE") && !r.object) throw missing("request.object", `missing; required for ${r.operation}`);
-  if (r.operation === "UPDATE" && !r.oldObject) throw missing("request.oldObject", "missing; required for UPDATE");
+  if ((r.operation === "CREATE" || r.operation === "UPDATE") && !r.object)
+    throw missing("request.object", `missing; required for ${r.operation}`);
+  if (r.operation === "UPDATE" && !r.oldObject)
+    throw missing("request.oldObject", "missing; required for UPDATE");
   const u = r.userInfo;
   return {
     uid: r.uid,

@@ -28,7 +28,12 @@ interface Toleration {
 function readTolerations(spec: Obj, specPath: string): Toleration[] {
   return recList(spec, "tolerations", `${specPath}.tolerations`).map((t, i) => {
     const p = `${specPath}.tolerations[${i}]`;
-    return { key: str(t, "key", `${p}.key`) ?? "", operator: str(t, "operator", `${p}.operator`) ?? "", value: str(t, "value", `${p}.value`) ?? "", effect: str(t, "effect", `${p}.effect`) ?? "" };
+    return {
+      key: str(t, "key", `${p}.key`) ?? "",
+      operator: str(t, "operator", `${p}.operator`) ?? "",
+      value: str(t, "value", `${p}.value`) ?? "",
+      effect: str(t, "effect", `${p}.effect`) ?? "",
+    };
   });
 }
 
@@ -65,7 +70,12 @@ function requiredTerms(spec: Obj, specPath: string): Term[] | undefined {
       path: tp,
       expressions: recList(term, "matchExpressions", `${tp}.matchExpressions`).map((e, j) => {
         const ep = `${tp}.matchExpressions[${j}]`;
-        return { key: str(e, "key", `${ep}.key`) ?? "", operator: str(e, "operator", `${ep}.operator`) ?? "", values: strList(e, "values", `${ep}.values`), path: ep };
+        return {
+          key: str(e, "key", `${ep}.key`) ?? "",
+          operator: str(e, "operator", `${ep}.operator`) ?? "",
+          values: strList(e, "values", `${ep}.values`),
+          path: ep,
+        };
       }),
     };
   });
@@ -74,35 +84,74 @@ function requiredTerms(spec: Obj, specPath: string): Term[] | undefined {
 /** True when every required node-affinity term pins `key` to exactly `value`. */
 function affinityPins(terms: readonly Term[] | undefined, n: NodeIsolation): boolean {
   if (!terms || terms.length === 0) return false;
-  return terms.every((t) => t.expressions.some((e) => e.key === n.key && e.operator === "In" && e.values.length > 0 && e.values.every((v) => v === n.value)));
+  return terms.every((t) =>
+    t.expressions.some(
+      (e) =>
+        e.key === n.key && e.operator === "In" && e.values.length > 0 && e.values.every((v) => v === n.value),
+    ),
+  );
 }
 
 function sameNodes(a: NodeIsolation, b: NodeIsolation): boolean {
   return a.key === b.key && a.value === b.value;
 }
 
-function nodeIsolationRules(t: Tenant, all: readonly Tenant[], spec: Obj, opts: PodRuleOptions, view: TenancyView, out: TenantViolation[]): void {
+function nodeIsolationRules(
+  t: Tenant,
+  all: readonly Tenant[],
+  spec: Obj,
+  opts: PodRuleOptions,
+  view: TenancyView,
+  out: TenantViolation[],
+): void {
   const { specPath } = opts;
   const tolerations = readTolerations(spec, specPath);
   const nodeSelector = strMap(spec, "nodeSelector", `${specPath}.nodeSelector`) ?? {};
   const terms = requiredTerms(spec, specPath);
   const own = t.nodeIsolation;
-  const v = (rule: TenantViolation["rule"], field: string, message: string): void => void out.push({ rule, tenant: t.name, field, message });
+  const v = (rule: TenantViolation["rule"], field: string, message: string): void =>
+    void out.push({ rule, tenant: t.name, field, message });
 
   if (own && !opts.template) {
     if (own.taint && !tolerations.some((x) => tolerates(x, taintOf(own)))) {
-      v("node-isolation.toleration", `${specPath}.tolerations`, `must tolerate the tenant's node taint ${taintText(own)}`);
+      v(
+        "node-isolation.toleration",
+        `${specPath}.tolerations`,
+        `must tolerate the tenant's node taint ${taintText(own)}`,
+      );
     }
     if (own.nodeSelector && nodeSelector[own.key] !== own.value && !affinityPins(terms, own)) {
-      v("node-isolation.node-selector", `${specPath}.nodeSelector`, `must select the tenant's nodes with ${own.key}=${own.value} (nodeSelector or required node affinity)`);
+      v(
+        "node-isolation.node-selector",
+        `${specPath}.nodeSelector`,
+        `must select the tenant's nodes with ${own.key}=${own.value} (nodeSelector or required node affinity)`,
+      );
     }
     const nodeName = str(spec, "nodeName", `${specPath}.nodeName`);
     if (nodeName !== undefined && nodeName !== "") {
       const node = view.node(nodeName);
-      if (!node) v("node-isolation.node-name", `${specPath}.nodeName`, `node "${nodeName}" is not known to kubeiam, so it cannot be verified as one of the tenant's nodes; leave nodeName empty and let the scheduler place the pod`);
+      if (!node)
+        v(
+          "node-isolation.node-name",
+          `${specPath}.nodeName`,
+          `node "${nodeName}" is not known to kubeiam, so it cannot be verified as one of the tenant's nodes; leave nodeName empty and let the scheduler place the pod`,
+        );
       else {
-        if (own.nodeSelector && node.labels[own.key] !== own.value) v("node-isolation.node-name", `${specPath}.nodeName`, `node "${nodeName}" is not labelled ${own.key}=${own.value}`);
-        else if (own.taint && !node.taints.some((x) => x.key === own.key && x.value === own.value && x.effect === own.effect)) v("node-isolation.node-name", `${specPath}.nodeName`, `node "${nodeName}" does not carry the tenant's taint ${taintText(own)}`);
+        if (own.nodeSelector && node.labels[own.key] !== own.value)
+          v(
+            "node-isolation.node-name",
+            `${specPath}.nodeName`,
+            `node "${nodeName}" is not labelled ${own.key}=${own.value}`,
+          );
+        else if (
+          own.taint &&
+          !node.taints.some((x) => x.key === own.key && x.value === own.value && x.effect === own.effect)
+        )
+          v(
+            "node-isolation.node-name",
+            `${specPath}.nodeName`,
+            `node "${nodeName}" does not carry the tenant's taint ${taintText(own)}`,
+          );
       }
     }
   }
@@ -111,15 +160,29 @@ function nodeIsolationRules(t: Tenant, all: readonly Tenant[], spec: Obj, opts: 
   tolerations.forEach((tol, i) => {
     const hit = others.filter((o) => o.nodeIsolation!.taint && tolerates(tol, taintOf(o.nodeIsolation!)));
     if (hit.length > 0) {
-      v("node-isolation.foreign-toleration", `${specPath}.tolerations[${i}]`, `tolerates ${hit.length === 1 ? "a taint" : "taints"} reserved for other tenants' nodes (${hit.map((o) => taintText(o.nodeIsolation!)).join(", ")})`);
+      v(
+        "node-isolation.foreign-toleration",
+        `${specPath}.tolerations[${i}]`,
+        `tolerates ${hit.length === 1 ? "a taint" : "taints"} reserved for other tenants' nodes (${hit.map((o) => taintText(o.nodeIsolation!)).join(", ")})`,
+      );
     }
   });
   for (const o of others) {
     const n = o.nodeIsolation!;
-    if (nodeSelector[n.key] === n.value) v("node-isolation.foreign-node-selector", `${specPath}.nodeSelector[${n.key}]`, `selects nodes reserved for another tenant (${n.key}=${n.value})`);
+    if (nodeSelector[n.key] === n.value)
+      v(
+        "node-isolation.foreign-node-selector",
+        `${specPath}.nodeSelector[${n.key}]`,
+        `selects nodes reserved for another tenant (${n.key}=${n.value})`,
+      );
     for (const term of terms ?? []) {
       for (const e of term.expressions) {
-        if (e.key === n.key && e.operator === "In" && e.values.includes(n.value)) v("node-isolation.foreign-node-selector", e.path, `selects nodes reserved for another tenant (${n.key}=${n.value})`);
+        if (e.key === n.key && e.operator === "In" && e.values.includes(n.value))
+          v(
+            "node-isolation.foreign-node-selector",
+            e.path,
+            `selects nodes reserved for another tenant (${n.key}=${n.value})`,
+          );
       }
     }
   }
@@ -148,13 +211,23 @@ function hostPathRules(t: Tenant, spec: Obj, specPath: string, out: TenantViolat
     const name = str(vol, "name", `${vp}.name`) ?? "";
     const path = str(hp, "path", `${vp}.hostPath.path`) ?? "";
     if (allowed.length === 0) {
-      out.push({ rule: "host-paths", tenant: t.name, field: `${vp}.hostPath`, message: `hostPath volumes are not allowed (volume "${name}", path "${path}")` });
+      out.push({
+        rule: "host-paths",
+        tenant: t.name,
+        field: `${vp}.hostPath`,
+        message: `hostPath volumes are not allowed (volume "${name}", path "${path}")`,
+      });
       return;
     }
     const clean = cleanPath(path);
     const ok = clean !== undefined && allowed.some((a) => underPrefix(clean, a.pathPrefix));
     if (!ok) {
-      out.push({ rule: "host-paths", tenant: t.name, field: `${vp}.hostPath.path`, message: `"${path}" is not under an allowed host path prefix (${allowed.map((a) => a.pathPrefix).join(", ")})` });
+      out.push({
+        rule: "host-paths",
+        tenant: t.name,
+        field: `${vp}.hostPath.path`,
+        message: `"${path}" is not under an allowed host path prefix (${allowed.map((a) => a.pathPrefix).join(", ")})`,
+      });
       return;
     }
     hostVolumes.set(name, path);
@@ -165,7 +238,12 @@ function hostPathRules(t: Tenant, spec: Obj, specPath: string, out: TenantViolat
       const mp = `${c.path}.volumeMounts[${k}]`;
       const name = str(m, "name", `${mp}.name`) ?? "";
       if (hostVolumes.has(name) && bool(m, "readOnly", `${mp}.readOnly`) !== true) {
-        out.push({ rule: "host-paths", tenant: t.name, field: `${mp}.readOnly`, message: `hostPath volume "${name}" must be mounted read-only` });
+        out.push({
+          rule: "host-paths",
+          tenant: t.name,
+          field: `${mp}.readOnly`,
+          message: `hostPath volume "${name}" must be mounted read-only`,
+        });
       }
     });
   }
@@ -191,7 +269,12 @@ function capabilityRules(t: Tenant, spec: Obj, specPath: string, out: TenantViol
 }
 
 /** Every tenant-rule violation of a pod spec in a namespace of tenant `t`. */
-export function podRuleViolations(t: Tenant, spec: Obj, opts: PodRuleOptions, view: TenancyView): TenantViolation[] {
+export function podRuleViolations(
+  t: Tenant,
+  spec: Obj,
+  opts: PodRuleOptions,
+  view: TenancyView,
+): TenantViolation[] {
   const out: TenantViolation[] = [];
   nodeIsolationRules(t, view.index.tenants, spec, opts, view, out);
   hostPathRules(t, spec, opts.specPath, out);

@@ -169,10 +169,13 @@ test("not a Pod (another kind sent to the webhook), a subresource, no object (DE
   assert.equal(deployment.allowed, true);
   assert.deepEqual(deployment.patch, []);
   assert.equal(deployment.reasons[0]?.check, "pod-identity.kind");
-  const sub = await reviewPodIdentity(review({ namespace: "ns", subResource: "ephemeralcontainers", operation: "UPDATE", object: pod() }), {
-    config,
-    lookupServiceAccount: lookup,
-  });
+  const sub = await reviewPodIdentity(
+    review({ namespace: "ns", subResource: "ephemeralcontainers", operation: "UPDATE", object: pod() }),
+    {
+      config,
+      lookupServiceAccount: lookup,
+    },
+  );
   assert.deepEqual(sub.patch, []);
   assert.equal(sub.allowed, true);
   assert.match(sub.summary, /pods\/ephemeralcontainers/);

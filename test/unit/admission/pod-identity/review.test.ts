@@ -185,10 +185,20 @@ describe("responses", () => {
       allowResponse(beta, { patch: ops, warnings: ['say "hi"'], auditAnnotations: { "a/b": "c\n" } }),
       denyResponse(review, { message: 'no "quotes" \\ here', reason: "Forbidden" }),
       admissionResponse(review, false, { status: { message: "bad content" } }),
-      allowResponse(parseAdmissionReviewValue({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: 'u"\u2028' } }), { patch: ops }),
+      allowResponse(
+        parseAdmissionReviewValue({
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: { uid: 'u"\u2028' },
+        }),
+        { patch: ops },
+      ),
     ];
     for (const r of cases) assert.equal(serializeAdmissionReview(r), JSON.stringify(r));
-    const forged = { ...allowResponse(review), response: { uid: "u", allowed: true, patch: 'x","allowed":false' } };
+    const forged = {
+      ...allowResponse(review),
+      response: { uid: "u", allowed: true, patch: 'x","allowed":false' },
+    };
     assert.throws(() => serializeAdmissionReview(forged), /not base64/);
   });
 

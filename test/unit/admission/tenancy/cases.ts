@@ -50,11 +50,28 @@ export interface AdmissionCase {
 }
 
 export function loadCases(file: string): AdmissionCase[] {
-  const doc = parse(readFileSync(`${FIXTURES}${file}`, "utf8"), { merge: true }) as { cases: AdmissionCase[] };
+  const doc = parse(readFileSync(`${FIXTURES}${file}`, "utf8"), { merge: true }) as {
+    cases: AdmissionCase[];
+  };
   return doc.cases;
 }
 
-const KIND_OF: Record<string, string> = { pods: "Pod", services: "Service", namespaces: "Namespace", nodes: "Node", rolebindings: "RoleBinding", deployments: "Deployment", replicasets: "ReplicaSet", statefulsets: "StatefulSet", daemonsets: "DaemonSet", jobs: "Job", cronjobs: "CronJob", networkpolicies: "NetworkPolicy", resourcequotas: "ResourceQuota", widgets: "Widget" };
+const KIND_OF: Record<string, string> = {
+  pods: "Pod",
+  services: "Service",
+  namespaces: "Namespace",
+  nodes: "Node",
+  rolebindings: "RoleBinding",
+  deployments: "Deployment",
+  replicasets: "ReplicaSet",
+  statefulsets: "StatefulSet",
+  daemonsets: "DaemonSet",
+  jobs: "Job",
+  cronjobs: "CronJob",
+  networkpolicies: "NetworkPolicy",
+  resourcequotas: "ResourceQuota",
+  widgets: "Widget",
+};
 
 let uidCounter = 0;
 
@@ -89,8 +106,14 @@ export function worldView(objects: readonly KubeObject[] = WORLD): TenancyView {
   const { tenants, invalid } = tenantsFromObjects(objects.filter((o) => o.kind === "Tenant"));
   assert.deepEqual(invalid, [], "world.yaml tenants are valid");
   const index = new TenantIndex(tenants);
-  const ns = new Map(objects.filter((o) => o.kind === "Namespace").map((o) => [o.metadata.name, o.metadata.labels ?? {}] as const));
-  const nodes = new Map(objects.filter((o) => o.kind === "Node").map((o) => [o.metadata.name, nodeInfo(o)] as const));
+  const ns = new Map(
+    objects
+      .filter((o) => o.kind === "Namespace")
+      .map((o) => [o.metadata.name, o.metadata.labels ?? {}] as const),
+  );
+  const nodes = new Map(
+    objects.filter((o) => o.kind === "Node").map((o) => [o.metadata.name, nodeInfo(o)] as const),
+  );
   return {
     index,
     namespaceLabels: (n) => ns.get(n),
@@ -113,9 +136,15 @@ export function checkAnswer(c: AdmissionCase, a: Answer): void {
   if (e.code !== undefined) assert.equal(a.status?.code, e.code, `code — ${ctx}`);
   if (e.reason !== undefined) assert.equal(a.status?.reason, e.reason, `reason — ${ctx}`);
   if (e.message !== undefined) assert.equal(a.status?.message, e.message, `message — ${ctx}`);
-  for (const s of e.messageContains ?? []) assert.ok(a.status?.message?.includes(s), `message contains ${JSON.stringify(s)} — ${ctx}`);
+  for (const s of e.messageContains ?? [])
+    assert.ok(a.status?.message?.includes(s), `message contains ${JSON.stringify(s)} — ${ctx}`);
   if (!e.allowed) assert.ok((a.status?.message ?? "") !== "", `a denial explains itself — ${ctx}`);
   if (e.warnings !== undefined) assert.deepEqual([...(a.warnings ?? [])], e.warnings, `warnings — ${ctx}`);
-  for (const s of e.warningsContain ?? []) assert.ok((a.warnings ?? []).some((w) => w.includes(s)), `a warning contains ${JSON.stringify(s)} — ${ctx}`);
-  for (const [k, v] of Object.entries(e.audit ?? {})) assert.equal(a.auditAnnotations?.[k], v, `auditAnnotations[${k}] — ${ctx}`);
+  for (const s of e.warningsContain ?? [])
+    assert.ok(
+      (a.warnings ?? []).some((w) => w.includes(s)),
+      `a warning contains ${JSON.stringify(s)} — ${ctx}`,
+    );
+  for (const [k, v] of Object.entries(e.audit ?? {}))
+    assert.equal(a.auditAnnotations?.[k], v, `auditAnnotations[${k}] — ${ctx}`);
 }

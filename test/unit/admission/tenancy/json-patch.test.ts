@@ -27,5 +27,10 @@ test("applyPatch: bad operations fail", () => {
     { op: "test", path: "/a/b/0", value: 2 },
     { op: "add", path: "no-slash", value: 1 },
   ] as const;
-  for (const op of bad) assert.throws(() => applyPatch({ a: { b: [1] } }, [op]), (e: unknown) => isKubeiamError(e), JSON.stringify(op));
+  for (const op of bad)
+    assert.throws(
+      () => applyPatch({ a: { b: [1] } }, [op]),
+      (e: unknown) => isKubeiamError(e),
+      JSON.stringify(op),
+    );
 });

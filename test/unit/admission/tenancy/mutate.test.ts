@@ -5,7 +5,11 @@ import { mutatePodForIdentity } from "../../../../src/admission/pod-identity/mut
 import { parseAdmissionReviewValue } from "../../../../src/admission/review.js";
 import { applyPatch } from "../../../../src/admission/tenancy/lib/json-patch.js";
 import { tenancyRequest, type TenancyRequest } from "../../../../src/admission/tenancy/lib/request.js";
-import { mutateTenancyRequest, type MutationContext, type PodIdentityStep } from "../../../../src/admission/tenancy/mutate-request.js";
+import {
+  mutateTenancyRequest,
+  type MutationContext,
+  type PodIdentityStep,
+} from "../../../../src/admission/tenancy/mutate-request.js";
 import { fixedClock } from "../../../../src/lib/clock.js";
 import { isKubeiamError } from "../../../../src/lib/errors.js";
 import type { KubeObject } from "../../../../src/store/types.js";
@@ -17,16 +21,31 @@ type Pod = Record<string, unknown> & { metadata: Record<string, unknown>; spec: 
 const view = worldView();
 
 function ctx(extra: Partial<MutationContext> = {}): MutationContext & { mcs: McsAllocator } {
-  return { view, mcs: new McsAllocator({ clock: fixedClock(0) }), ...extra } as MutationContext & { mcs: McsAllocator };
+  return { view, mcs: new McsAllocator({ clock: fixedClock(0) }), ...extra } as MutationContext & {
+    mcs: McsAllocator;
+  };
 }
 
 function req(object: Record<string, unknown>, over: Partial<CaseRequest> = {}): TenancyRequest {
-  const r: CaseRequest = { operation: "CREATE", resource: "pods", namespace: "acme-prod", name: (object.metadata as { name?: string } | undefined)?.name ?? "", user: "alice", object, ...over };
+  const r: CaseRequest = {
+    operation: "CREATE",
+    resource: "pods",
+    namespace: "acme-prod",
+    name: (object.metadata as { name?: string } | undefined)?.name ?? "",
+    user: "alice",
+    object,
+    ...over,
+  };
   return tenancyRequest(parseAdmissionReviewValue(reviewOf(r)).request);
 }
 
 function pod(name: string, spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): Pod {
-  return { apiVersion: "v1", kind: "Pod", metadata: { name, ...metadata }, spec: { containers: [{ name: "app", image: "nginx" }], ...spec } };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, ...metadata },
+    spec: { containers: [{ name: "app", image: "nginx" }], ...spec },
+  };
 }
 
 /** The SELinux level a mutation gives a pod. */
@@ -36,7 +55,11 @@ function levelOf(p: Pod, c: MutationContext, over: Partial<CaseRequest> = {}): s
 }
 
 /** Mutates, applies the patch, and checks that a reinvocation on the result adds nothing. */
-function mutateTwice(p: Pod, c: MutationContext, over: Partial<CaseRequest> = {}): { patched: Pod; ops: readonly { op: string; path: string }[] } {
+function mutateTwice(
+  p: Pod,
+  c: MutationContext,
+  over: Partial<CaseRequest> = {},
+): { patched: Pod; ops: readonly { op: string; path: string }[] } {
   const r = mutateTenancyRequest(req(p, over), c);
   const patched = applyPatch(p, r.patch);
   const again = mutateTenancyRequest(req(patched, over), c);
@@ -50,23 +73,49 @@ describe("tenant pod mutation", () => {
     const { patched, ops } = mutateTwice(pod("web"), c);
     assert.deepEqual(
       ops.map((o) => `${o.op} ${o.path}`),
-      ["add /spec/tolerations", "add /spec/nodeSelector", "add /spec/securityContext", "add /spec/securityContext/seLinuxOptions", "add /metadata/labels"],
+      [
+        "add /spec/tolerations",
+        "add /spec/nodeSelector",
+        "add /spec/securityContext",
+        "add /spec/securityContext/seLinuxOptions",
+        "add /metadata/labels",
+      ],
     );
-    assert.deepEqual(patched.spec.tolerations, [{ key: "kubeiam.io/tenant", operator: "Equal", value: "acme", effect: "NoSchedule" }]);
+    assert.deepEqual(patched.spec.tolerations, [
+      { key: "kubeiam.io/tenant", operator: "Equal", value: "acme", effect: "NoSchedule" },
+    ]);
     assert.deepEqual(patched.spec.nodeSelector, { "kubeiam.io/tenant": "acme" });
     const sc = patched.spec.securityContext as { seccompProfile: unknown; seLinuxOptions: { level: string } };
     assert.deepEqual(sc.seccompProfile, { type: "RuntimeDefault" });
     assert.match(sc.seLinuxOptions.level, /^s0:c\d{1,4},c\d{1,4}$/);
-    assert.equal(sc.seLinuxOptions.level, c.mcs.allocate("acme-prod/web"), "the level is the one reserved for the pod");
+    assert.equal(
+      sc.seLinuxOptions.level,
+      c.mcs.allocate("acme-prod/web"),
+      "the level is the one reserved for the pod",
+    );
     assert.deepEqual(patched.metadata.labels, { "kubeiam.io/tenant": "acme" });
   });
 
   test("existing lists and maps are appended to, not replaced", () => {
-    const p = pod("web", { tolerations: [{ key: "x", operator: "Exists", effect: "NoSchedule" }], nodeSelector: { zone: "a" }, securityContext: { runAsNonRoot: true, seLinuxOptions: { type: "container_t" } } }, { labels: { app: "web", "kubeiam.io/tenant": "spoofed" } });
+    const p = pod(
+      "web",
+      {
+        tolerations: [{ key: "x", operator: "Exists", effect: "NoSchedule" }],
+        nodeSelector: { zone: "a" },
+        securityContext: { runAsNonRoot: true, seLinuxOptions: { type: "container_t" } },
+      },
+      { labels: { app: "web", "kubeiam.io/tenant": "spoofed" } },
+    );
     const { patched, ops } = mutateTwice(p, ctx());
     assert.deepEqual(
       ops.map((o) => `${o.op} ${o.path}`),
-      ["add /spec/tolerations/-", "add /spec/nodeSelector/kubeiam.io~1tenant", "add /spec/securityContext/seccompProfile", "add /spec/securityContext/seLinuxOptions/level", "replace /metadata/labels/kubeiam.io~1tenant"],
+      [
+        "add /spec/tolerations/-",
+        "add /spec/nodeSelector/kubeiam.io~1tenant",
+        "add /spec/securityContext/seccompProfile",
+        "add /spec/securityContext/seLinuxOptions/level",
+        "replace /metadata/labels/kubeiam.io~1tenant",
+      ],
     );
     assert.equal((patched.spec.tolerations as unknown[]).length, 2);
     assert.deepEqual(patched.spec.nodeSelector, { zone: "a", "kubeiam.io/tenant": "acme" });
@@ -77,24 +126,43 @@ describe("tenant pod mutation", () => {
   });
 
   test("what the pod already sets is kept", () => {
-    const p = pod("web", {
-      tolerations: [{ key: "kubeiam.io/tenant", operator: "Equal", value: "acme", effect: "NoSchedule" }],
-      nodeSelector: { "kubeiam.io/tenant": "other" },
-      securityContext: { seccompProfile: { type: "Localhost", localhostProfile: "p.json" }, seLinuxOptions: { level: "s0:c1,c2" } },
-    }, { labels: { "kubeiam.io/tenant": "acme" } });
+    const p = pod(
+      "web",
+      {
+        tolerations: [{ key: "kubeiam.io/tenant", operator: "Equal", value: "acme", effect: "NoSchedule" }],
+        nodeSelector: { "kubeiam.io/tenant": "other" },
+        securityContext: {
+          seccompProfile: { type: "Localhost", localhostProfile: "p.json" },
+          seLinuxOptions: { level: "s0:c1,c2" },
+        },
+      },
+      { labels: { "kubeiam.io/tenant": "acme" } },
+    );
     const r = mutateTenancyRequest(req(p), ctx());
-    assert.deepEqual(r.patch, [], "a conflicting nodeSelector value is left for the validating webhook to deny");
+    assert.deepEqual(
+      r.patch,
+      [],
+      "a conflicting nodeSelector value is left for the validating webhook to deny",
+    );
   });
 
   test("Windows pods get no seccomp profile and no SELinux level", () => {
     const { ops } = mutateTwice(pod("win", { os: { name: "windows" } }), ctx());
-    assert.deepEqual(ops.map((o) => o.path), ["/spec/tolerations", "/spec/nodeSelector", "/metadata/labels"]);
+    assert.deepEqual(
+      ops.map((o) => o.path),
+      ["/spec/tolerations", "/spec/nodeSelector", "/metadata/labels"],
+    );
   });
 
   test("a tenant with MCS disabled and taint-only isolation (globex)", () => {
     const { patched, ops } = mutateTwice(pod("g"), ctx(), { namespace: "globex", user: "bob" });
-    assert.deepEqual(ops.map((o) => o.path), ["/spec/tolerations", "/spec/securityContext", "/metadata/labels"]);
-    assert.deepEqual(patched.spec.tolerations, [{ key: "kubeiam.io/tenant", operator: "Equal", value: "globex", effect: "NoExecute" }]);
+    assert.deepEqual(
+      ops.map((o) => o.path),
+      ["/spec/tolerations", "/spec/securityContext", "/metadata/labels"],
+    );
+    assert.deepEqual(patched.spec.tolerations, [
+      { key: "kubeiam.io/tenant", operator: "Equal", value: "globex", effect: "NoExecute" },
+    ]);
   });
 
   test("pods outside tenant namespaces are not changed", () => {
@@ -105,7 +173,10 @@ describe("tenant pod mutation", () => {
 
   test("UPDATE, DELETE and subresources are never mutated", () => {
     const p = pod("web");
-    for (const over of [{ operation: "UPDATE", oldObject: p }, { operation: "CREATE", subResource: "binding" }] as Partial<CaseRequest>[]) {
+    for (const over of [
+      { operation: "UPDATE", oldObject: p },
+      { operation: "CREATE", subResource: "binding" },
+    ] as Partial<CaseRequest>[]) {
       assert.deepEqual(mutateTenancyRequest(req(p, over), ctx()).patch, [], JSON.stringify(over));
     }
     assert.deepEqual(mutateTenancyRequest(req(p, { operation: "DELETE", oldObject: p }), ctx()).patch, []);
@@ -114,7 +185,10 @@ describe("tenant pod mutation", () => {
   test("a field of the wrong type is ADMISSION_OBJECT_INVALID naming it", () => {
     assert.throws(
       () => mutateTenancyRequest(req(pod("web", { tolerations: "all" })), ctx()),
-      (e: unknown) => isKubeiamError(e) && e.code === "ADMISSION_OBJECT_INVALID" && e.message.startsWith("spec.tolerations: expected a list"),
+      (e: unknown) =>
+        isKubeiamError(e) &&
+        e.code === "ADMISSION_OBJECT_INVALID" &&
+        e.message.startsWith("spec.tolerations: expected a list"),
     );
   });
 });
@@ -125,13 +199,15 @@ describe("SELinux MCS levels", () => {
     const levels = new Map<string, string>();
     for (let i = 0; i < 1000; i++) levels.set(`p${i}`, levelOf(pod(`p${i}`), c));
     assert.equal(new Set(levels.values()).size, 1000);
-    for (const name of ["p0", "p500", "p999"]) assert.equal(levelOf(pod(name), c), levels.get(name), `${name} retried`);
+    for (const name of ["p0", "p500", "p999"])
+      assert.equal(levelOf(pod(name), c), levels.get(name), `${name} retried`);
   });
 
   test("1,000 generateName pods (no name yet) get distinct levels", () => {
     const c = ctx();
     const levels = new Set<string>();
-    for (let i = 0; i < 1000; i++) levels.add(levelOf(pod("", {}, { generateName: "web-" }), c, { name: "" }));
+    for (let i = 0; i < 1000; i++)
+      levels.add(levelOf(pod("", {}, { generateName: "web-" }), c, { name: "" }));
     assert.equal(levels.size, 1000);
   });
 
@@ -164,19 +240,38 @@ describe("SELinux MCS levels", () => {
 });
 
 describe("composition with pod identity", () => {
-  const sa: KubeObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "app", namespace: "acme-prod", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app" } } };
-  const identity: PodIdentityStep = (p, r) => mutatePodForIdentity({ pod: p, namespace: r.namespace, serviceAccount: sa, config: DEFAULT_POD_IDENTITY_CONFIG }).patch;
+  const sa: KubeObject = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: {
+      name: "app",
+      namespace: "acme-prod",
+      annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app" },
+    },
+  };
+  const identity: PodIdentityStep = (p, r) =>
+    mutatePodForIdentity({
+      pod: p,
+      namespace: r.namespace,
+      serviceAccount: sa,
+      config: DEFAULT_POD_IDENTITY_CONFIG,
+    }).patch;
 
   test("pod identity comes first, tenant steps follow, one patch, idempotent", () => {
     const p = pod("web", { serviceAccountName: "app" });
     const c = ctx({ podIdentity: identity });
     const r = mutateTenancyRequest(req(p), c);
-    assert.deepEqual(r.steps.map((s) => s.step), ["pod-identity", "node-isolation", "seccomp-default", "selinux-mcs", "tenant-labels"]);
+    assert.deepEqual(
+      r.steps.map((s) => s.step),
+      ["pod-identity", "node-isolation", "seccomp-default", "selinux-mcs", "tenant-labels"],
+    );
     const identityOps = r.steps[0]!.patch.length;
     assert.ok(identityOps > 0);
     assert.deepEqual(r.patch.slice(0, identityOps), r.steps[0]!.patch);
     const patched = applyPatch(p, r.patch);
-    const env = ((patched.spec.containers as Record<string, unknown>[])[0]!.env as { name: string; value?: string }[]).map((e) => e.name);
+    const env = (
+      (patched.spec.containers as Record<string, unknown>[])[0]!.env as { name: string; value?: string }[]
+    ).map((e) => e.name);
     assert.ok(env.includes("AWS_ROLE_ARN") && env.includes("AWS_WEB_IDENTITY_TOKEN_FILE"), env.join(","));
     assert.ok((patched.spec.volumes as { name: string }[]).some((v) => v.name === "aws-iam-token"));
     assert.deepEqual(patched.spec.nodeSelector, { "kubeiam.io/tenant": "acme" });
@@ -184,27 +279,71 @@ describe("composition with pod identity", () => {
   });
 
   test("later steps see what earlier steps added (a step creating securityContext, the next adding to it)", () => {
-    const addsSecurityContext: PodIdentityStep = () => [{ op: "add", path: "/spec/securityContext", value: { fsGroup: 1000 } }];
+    const addsSecurityContext: PodIdentityStep = () => [
+      { op: "add", path: "/spec/securityContext", value: { fsGroup: 1000 } },
+    ];
     const r = mutateTenancyRequest(req(pod("web")), ctx({ podIdentity: addsSecurityContext }));
     const patched = applyPatch(pod("web"), r.patch);
-    assert.deepEqual(Object.keys(patched.spec.securityContext as object), ["fsGroup", "seccompProfile", "seLinuxOptions"]);
+    assert.deepEqual(Object.keys(patched.spec.securityContext as object), [
+      "fsGroup",
+      "seccompProfile",
+      "seLinuxOptions",
+    ]);
   });
 
   test("pods outside tenants still get pod identity", () => {
-    const r = mutateTenancyRequest(req(pod("p", { serviceAccountName: "app" }), { namespace: "shared", user: "admin" }), ctx({ podIdentity: (p) => mutatePodForIdentity({ pod: p, namespace: "shared", serviceAccount: { ...sa, metadata: { ...sa.metadata, namespace: "shared" } }, config: DEFAULT_POD_IDENTITY_CONFIG }).patch }));
+    const r = mutateTenancyRequest(
+      req(pod("p", { serviceAccountName: "app" }), { namespace: "shared", user: "admin" }),
+      ctx({
+        podIdentity: (p) =>
+          mutatePodForIdentity({
+            pod: p,
+            namespace: "shared",
+            serviceAccount: { ...sa, metadata: { ...sa.metadata, namespace: "shared" } },
+            config: DEFAULT_POD_IDENTITY_CONFIG,
+          }).patch,
+      }),
+    );
     assert.ok(r.patch.length > 0);
-    assert.ok(r.patch.every((o) => !o.path.startsWith("/metadata/labels") && !o.path.startsWith("/spec/tolerations")));
+    assert.ok(
+      r.patch.every((o) => !o.path.startsWith("/metadata/labels") && !o.path.startsWith("/spec/tolerations")),
+    );
   });
 });
 
 describe("namespace mutation", () => {
-  const ns = (name: string, labels?: Record<string, string>): Record<string, unknown> => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(labels ? { labels } : {}) } });
+  const ns = (name: string, labels?: Record<string, string>): Record<string, unknown> => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, ...(labels ? { labels } : {}) },
+  });
   test("a namespace an owner creates gets the tenant label", () => {
-    const r = mutateTenancyRequest(req(ns("acme-dev"), { resource: "namespaces", namespace: "", name: "acme-dev" }), ctx());
-    assert.deepEqual(r.patch, [{ op: "add", path: "/metadata/labels", value: { "kubeiam.io/tenant": "acme" } }]);
+    const r = mutateTenancyRequest(
+      req(ns("acme-dev"), { resource: "namespaces", namespace: "", name: "acme-dev" }),
+      ctx(),
+    );
+    assert.deepEqual(r.patch, [
+      { op: "add", path: "/metadata/labels", value: { "kubeiam.io/tenant": "acme" } },
+    ]);
   });
   test("other users' namespaces and already-labelled ones are not changed", () => {
-    assert.deepEqual(mutateTenancyRequest(req(ns("acme-dev"), { resource: "namespaces", namespace: "", name: "acme-dev", user: "admin" }), ctx()).patch, []);
-    assert.deepEqual(mutateTenancyRequest(req(ns("acme-dev", { "kubeiam.io/tenant": "acme" }), { resource: "namespaces", namespace: "", name: "acme-dev" }), ctx()).patch, []);
+    assert.deepEqual(
+      mutateTenancyRequest(
+        req(ns("acme-dev"), { resource: "namespaces", namespace: "", name: "acme-dev", user: "admin" }),
+        ctx(),
+      ).patch,
+      [],
+    );
+    assert.deepEqual(
+      mutateTenancyRequest(
+        req(ns("acme-dev", { "kubeiam.io/tenant": "acme" }), {
+          resource: "namespaces",
+          namespace: "",
+          name: "acme-dev",
+        }),
+        ctx(),
+      ).patch,
+      [],
+    );
   });
 });

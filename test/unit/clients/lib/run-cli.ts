@@ -12,7 +12,11 @@ export interface Run {
 }
 
 /** `register` adds the commands; `onErr` sees each stderr write as it happens. */
-export async function runCommand(register: (program: Command, io: CliIO) => void, args: string[], onErr?: (text: string) => void): Promise<Run> {
+export async function runCommand(
+  register: (program: Command, io: CliIO) => void,
+  args: string[],
+  onErr?: (text: string) => void,
+): Promise<Run> {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
@@ -32,7 +36,8 @@ export async function runCommand(register: (program: Command, io: CliIO) => void
     return { code: 0, stdout, stderr };
   } catch (e) {
     if (e instanceof CliExit) return { code: e.exitCode, stdout, stderr };
-    if (e instanceof CommanderError) return { code: e.code === "commander.helpDisplayed" ? 0 : 2, stdout, stderr };
+    if (e instanceof CommanderError)
+      return { code: e.code === "commander.helpDisplayed" ? 0 : 2, stdout, stderr };
     const k = asKubeiamError(e);
     if (!isKubeiamError(e)) throw e;
     return { code: k.exitCode, stdout, stderr: stderr + `error: ${k.message}\n`, error: k.code };
