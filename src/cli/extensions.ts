@@ -9,11 +9,12 @@ import { registerIamCommands } from "./iam.js";
 import { registerWebhookCommands, webhookGroup } from "./webhook.js";
 import { addWebhookManifestsCommand, registerTenantCommands } from "./tenant.js";
 import { registerAuditCommands } from "./audit.js";
+import { registerAuthnCommands } from "./authn.js";
 import { registerGetTokenCommands } from "./get-token.js";
 import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands];
   for (const r of registrations) r(program, io);
   addWebhookManifestsCommand(webhookGroup(program), io);
 }

@@ -91,3 +91,26 @@ test("IAM tokens from the real `aws eks get-token`, answered by kubeiam's STS: u
   const bad = await review(s, JSON.parse(wrongCluster.stdout).status.token);
   assert.equal(bad.status, 403, "a token for another cluster id fails STS's signature check on x-k8s-aws-id");
 });
+
+test("kubeiam authn review: offline from the state dir and with --server; exit 0 / 1 / 2", async (t) => {
+  const s = await startTestServer(t, { objects: OBJECTS });
+  const tok = await mint(s);
+  const { writeFile } = await import("node:fs/promises");
+  const file = `${s.stateDir}/token.txt`;
+  await writeFile(file, tok + "\n", { mode: 0o600 });
+  const base = ["authn", "review", "--config", s.configFile, "--state-dir", s.stateDir];
+  const offline = await kubeiam([...base, "--token-file", file, "-o", "json"]);
+  assert.equal(offline.code, 0, offline.stderr);
+  const j = JSON.parse(offline.stdout);
+  assert.equal(j.status.user.username, "system:serviceaccount:default:demo");
+  assert.ok(j.reasons.some((r: { check: string; ok: boolean }) => r.check === "sa.signature" && r.ok));
+  assert.ok(!offline.stdout.includes(tok), "the token is not echoed");
+  const online = await kubeiam([...base, "--token-file", file, "--server", s.url]);
+  assert.equal(online.code, 0, online.stderr);
+  assert.match(online.stdout, /^authenticated: system:serviceaccount:default:demo/);
+  const bad = await kubeiam([...base, "--token", "eyJhbGciOiJub25lIn0.e30.x"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /^not authenticated \(HTTP 403\)/);
+  assert.equal((await kubeiam([...base])).code, 2);
+  assert.equal((await kubeiam([...base, "--token-file", `${s.stateDir}/missing`])).code, 2);
+});
