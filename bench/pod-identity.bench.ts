@@ -3,7 +3,7 @@
  * a plain node:https baseline with the same ECDSA P-256 certificate and a fixed body of the same size.
  * Target: at least 50% of the baseline's rate.
  *
- *   node --import tsx bench/pod-identity.bench.ts [--duration 5] [--connections 50] [--json]
+ *   node --import tsx bench/pod-identity.bench.ts [--duration 5] [--connections 50] [--pod realistic|minimal] [--json]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,8 +23,12 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
     json: { type: "boolean", default: false },
+    /** realistic: pods as a ReplicaSet creates them (~3.6 KB reviews); minimal: one bare container (~0.6 KB). */
+    pod: { type: "string", default: "realistic" },
   },
 });
+if (args.pod !== "realistic" && args.pod !== "minimal")
+  throw new Error(`--pod: realistic or minimal, found ${args.pod}`);
 
 const SERVICE_ACCOUNTS = `
 apiVersion: v1
@@ -211,7 +215,15 @@ function review(i: number, serviceAccountName: string): string {
         uid: "a1b2c3",
         groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
       },
-      object: pod(i, serviceAccountName),
+      object:
+        args.pod === "minimal"
+          ? {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { generateName: "web-" },
+              spec: { serviceAccountName, containers: [{ name: "web", image: "nginx" }] },
+            }
+          : pod(i, serviceAccountName),
       oldObject: null,
       dryRun: false,
       options: { kind: "CreateOptions", apiVersion: "meta.k8s.io/v1" },
@@ -242,7 +254,7 @@ async function main(): Promise<void> {
         review(4, "default"),
       ];
       const result = await runWithBaseline({
-        name: "POST /admission/pod-identity",
+        name: `POST /admission/pod-identity (${args.pod} pods)`,
         url: app.listener!.url + POD_IDENTITY_PATH,
         ca: app.tls.ca ?? app.tls.cert,
         cert: app.tls.cert,

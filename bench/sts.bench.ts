@@ -45,7 +45,10 @@ function objects(issuer: string): string {
         Effect: "Allow",
         Principal: { Federated: `arn:aws:iam::000000000000:oidc-provider/${hp}` },
         Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: { StringEquals: { [`${hp}:aud`]: "sts.amazonaws.com" }, StringLike: { [`${hp}:sub`]: "system:serviceaccount:bench:*" } },
+        Condition: {
+          StringEquals: { [`${hp}:aud`]: "sts.amazonaws.com" },
+          StringLike: { [`${hp}:sub`]: "system:serviceaccount:bench:*" },
+        },
       },
     ],
   };
@@ -62,13 +65,27 @@ function tokens(app: App): string[] {
   return Array.from({ length: TOKENS }, (_, i) =>
     signJws(
       { alg: key.alg, kid: key.kid },
-      { aud: ["sts.amazonaws.com"], exp: iat + 86_400, iat, iss: app.config.issuer.url, jti: `bench-${i}`, "kubernetes.io": { namespace: "bench", pod: { name: `pod-${i}`, uid: `uid-pod-${i}` }, serviceaccount: { name: `sa-${i}`, uid: `uid-sa-${i}` } }, nbf: iat, sub: `system:serviceaccount:bench:sa-${i}` },
+      {
+        aud: ["sts.amazonaws.com"],
+        exp: iat + 86_400,
+        iat,
+        iss: app.config.issuer.url,
+        jti: `bench-${i}`,
+        "kubernetes.io": {
+          namespace: "bench",
+          pod: { name: `pod-${i}`, uid: `uid-pod-${i}` },
+          serviceaccount: { name: `sa-${i}`, uid: `uid-sa-${i}` },
+        },
+        nbf: iat,
+        sub: `system:serviceaccount:bench:sa-${i}`,
+      },
       key,
     ),
   );
 }
 
-const form = (p: Record<string, string>): string => new URLSearchParams({ Version: "2011-06-15", ...p }).toString();
+const form = (p: Record<string, string>): string =>
+  new URLSearchParams({ Version: "2011-06-15", ...p }).toString();
 
 /** µs per decision-log record, at warn (ring + redaction) and at info (plus one JSON line to a sink). */
 function decisionLogCost(): { warn: number; info: number } {
@@ -78,7 +95,11 @@ function decisionLogCost(): { warn: number; info: number } {
     subject: "system:serviceaccount:bench:sa-1",
     allowed: true,
     summary: "AssumeRoleWithWebIdentity succeeded",
-    reasons: Array.from({ length: 12 }, (_, i) => ({ check: `check.${i}`, ok: true, message: `a reason of about the usual length, number ${i}, naming arn:aws:iam::000000000000:role/bench-reader` })),
+    reasons: Array.from({ length: 12 }, (_, i) => ({
+      check: `check.${i}`,
+      ok: true,
+      message: `a reason of about the usual length, number ${i}, naming arn:aws:iam::000000000000:role/bench-reader`,
+    })),
   };
   const time = (log: DecisionLog): number => {
     for (let i = 0; i < 2000; i++) log.record(rec);
@@ -90,7 +111,13 @@ function decisionLogCost(): { warn: number; info: number } {
   let bytes = 0;
   return {
     warn: time(new DecisionLog(1000, systemClock, createLogger("warn"))),
-    info: time(new DecisionLog(1000, systemClock, createLogger("info", (l) => (bytes += l.length)))),
+    info: time(
+      new DecisionLog(
+        1000,
+        systemClock,
+        createLogger("info", (l) => (bytes += l.length)),
+      ),
+    ),
   };
 }
 
@@ -106,26 +133,69 @@ async function main(): Promise<void> {
     try {
       const url = `${app.listener!.url}/`;
       const ca = app.tls.ca ?? app.tls.cert;
-      const common = { url, ca, cert: app.tls.cert, key: app.tls.key, method: "POST", connections: Number(args.connections), durationSec: Number(args.duration) };
+      const common = {
+        url,
+        ca,
+        cert: app.tls.cert,
+        key: app.tls.key,
+        method: "POST",
+        connections: Number(args.connections),
+        durationSec: Number(args.duration),
+      };
       const formHeaders = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
       const roleArn = "arn:aws:iam::000000000000:role/bench-reader";
-      const bodies = tokens(app).map((t, i) => form({ Action: "AssumeRoleWithWebIdentity", RoleArn: roleArn, RoleSessionName: `bench-${i}`, WebIdentityToken: t }));
+      const bodies = tokens(app).map((t, i) =>
+        form({
+          Action: "AssumeRoleWithWebIdentity",
+          RoleArn: roleArn,
+          RoleSessionName: `bench-${i}`,
+          WebIdentityToken: t,
+        }),
+      );
 
       const results: BaselineResult[] = [];
-      results.push(await runWithBaseline({ ...common, name: "STS AssumeRoleWithWebIdentity", headers: formHeaders, bodies }));
+      results.push(
+        await runWithBaseline({
+          ...common,
+          name: "STS AssumeRoleWithWebIdentity",
+          headers: formHeaders,
+          bodies,
+        }),
+      );
 
       // Temporary credentials for the signed calls.
       const assumed = await httpsCall(url, ca, "POST", formHeaders, bodies[0]);
       const xml = assumed.body.toString();
       const field = (n: string): string => new RegExp(`<${n}>([^<]+)</${n}>`).exec(xml)?.[1] ?? "";
-      const credentials = { accessKeyId: field("AccessKeyId"), secretAccessKey: field("SecretAccessKey"), sessionToken: field("SessionToken") };
-      if (assumed.status !== 200 || credentials.accessKeyId === "") throw new Error(`AssumeRoleWithWebIdentity failed: ${xml}`);
+      const credentials = {
+        accessKeyId: field("AccessKeyId"),
+        secretAccessKey: field("SecretAccessKey"),
+        sessionToken: field("SessionToken"),
+      };
+      if (assumed.status !== 200 || credentials.accessKeyId === "")
+        throw new Error(`AssumeRoleWithWebIdentity failed: ${xml}`);
       // SigV4 has no nonce: a signed request stays valid for 15 minutes and the server recomputes
       // its signature (and unseals the session token) on every request, so one request repeated
       // costs the server what distinct ones would.
       const body = form({ Action: "GetCallerIdentity" });
-      const signed = signRequest({ method: "POST", url, headers: formHeaders, body, credentials, region: "us-east-1", service: "sts", now: Date.now() });
-      results.push(await runWithBaseline({ ...common, name: "STS GetCallerIdentity (SigV4, temporary credentials)", headers: signed.headers, body }));
+      const signed = signRequest({
+        method: "POST",
+        url,
+        headers: formHeaders,
+        body,
+        credentials,
+        region: "us-east-1",
+        service: "sts",
+        now: Date.now(),
+      });
+      results.push(
+        await runWithBaseline({
+          ...common,
+          name: "STS GetCallerIdentity (SigV4, temporary credentials)",
+          headers: signed.headers,
+          body,
+        }),
+      );
 
       const log = decisionLogCost();
       const rows = results.map((r, i) => ({ ...r, target: Object.values(TARGETS)[i]! }));
@@ -133,9 +203,13 @@ async function main(): Promise<void> {
       else {
         for (const r of rows) {
           console.log(formatBaseline(r));
-          console.log(`  target ≥ ${r.target * 100}% of baseline: ${r.ratio >= r.target ? "met" : "NOT met"}`);
+          console.log(
+            `  target ≥ ${r.target * 100}% of baseline: ${r.ratio >= r.target ? "met" : "NOT met"}`,
+          );
         }
-        console.log(`decision log per request: ${log.warn.toFixed(1)} µs at warn (ring + redaction), ${log.info.toFixed(1)} µs at info (plus the JSON line)`);
+        console.log(
+          `decision log per request: ${log.warn.toFixed(1)} µs at warn (ring + redaction), ${log.info.toFixed(1)} µs at info (plus the JSON line)`,
+        );
       }
       for (const r of rows) {
         if (r.non2xx > 0 || r.errors > 0) {

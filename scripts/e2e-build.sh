@@ -141,7 +141,7 @@ build_one() {
   local total
   # All packages, the standard library included (-trimpath builds get their own copy of it);
   # on a warm cache fewer are compiled, so this is an upper bound.
-  total="$(cd "$dir" && "$GO" list -deps . | grep -c . || true)"
+  total="$( (cd "$dir" && "$GO" list -deps .) | grep -c .)" || total="?"
   log "$name $version: compiling about $total packages with $jobs jobs (this takes minutes on a cold cache)"
 
   mkdir -p "$out"
@@ -289,6 +289,7 @@ cmd_pin() {
 
 case "${1:-build}" in
   build) shift || true; cmd_build "$@" ;;
+  --force) cmd_build "$@" ;;
   paths) cmd_paths ;;
   pin) shift; cmd_pin "$@" ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//' ;;

@@ -14,7 +14,15 @@ import { createIrsa, type CreateIrsaResult } from "../irsa/create.js";
 import { diagnoseIrsa, type IrsaDiagnosis } from "../irsa/doctor.js";
 import { createKeyResolver } from "../sts/key-resolver.js";
 import { ensureStateDir } from "../server/app.js";
-import { collect, configFrom, openKeys, openObjects, outputOption, withStateOptions, type StateFlags } from "./common.js";
+import {
+  collect,
+  configFrom,
+  openKeys,
+  openObjects,
+  outputOption,
+  withStateOptions,
+  type StateFlags,
+} from "./common.js";
 import { CliExit, parseOutputFormat, printResult, type CliIO } from "./io.js";
 import { formatReasons } from "./sts.js";
 
@@ -42,31 +50,49 @@ interface DoctorFlags extends StateFlags {
 const MARK: Record<string, string> = { created: "+", updated: "~", unchanged: "=", skipped: "-" };
 
 function formatCreate(r: CreateIrsaResult): string {
-  return [...r.changes.map((c) => `${MARK[c.action] ?? "?"} ${c.message}`), `role ${r.roleArn} is ready for ServiceAccount ${r.serviceAccount}`].join("\n");
+  return [
+    ...r.changes.map((c) => `${MARK[c.action] ?? "?"} ${c.message}`),
+    `role ${r.roleArn} is ready for ServiceAccount ${r.serviceAccount}`,
+  ].join("\n");
 }
 
 export function formatDiagnosis(d: IrsaDiagnosis, verbose = false): string {
-  const lines = [`IRSA chain for ${d.pod !== undefined ? `pod ${d.namespace}/${d.pod} (ServiceAccount ${d.serviceAccount})` : `ServiceAccount ${d.namespace}/${d.serviceAccount}`}`];
+  const lines = [
+    `IRSA chain for ${d.pod !== undefined ? `pod ${d.namespace}/${d.pod} (ServiceAccount ${d.serviceAccount})` : `ServiceAccount ${d.namespace}/${d.serviceAccount}`}`,
+  ];
   for (const l of d.links) {
     lines.push(`${l.status === "ok" ? "✓" : l.status === "fail" ? "✗" : "–"} ${l.link}: ${l.message}`);
     if (l.fix !== undefined && l.status === "fail") lines.push(`    fix: ${l.fix}`);
     const details = (l.details ?? []).filter((r) => verbose || (l.status === "fail" && !r.ok));
-    if (details.length > 0 && (l.link === "trust-policy" || verbose)) lines.push(formatReasons(details, "    "));
+    if (details.length > 0 && (l.link === "trust-policy" || verbose))
+      lines.push(formatReasons(details, "    "));
   }
   lines.push(d.ok ? "result: the chain works" : "result: the chain is broken (see ✗ above)");
   return lines.join("\n");
 }
 
 function doctorGroup(program: Command): Command {
-  return program.commands.find((c) => c.name() === "doctor") ?? program.command("doctor").description("diagnose a capability end to end, link by link");
+  return (
+    program.commands.find((c) => c.name() === "doctor") ??
+    program.command("doctor").description("diagnose a capability end to end, link by link")
+  );
 }
 
 export function registerIrsaCommands(program: Command, io: CliIO): void {
   const irsa = program.command("irsa").description("IAM roles for service accounts");
-  withStateOptions(irsa.command("create").description("register the issuer, create the role with the IRSA trust policy, annotate (or create) the ServiceAccount"))
+  withStateOptions(
+    irsa
+      .command("create")
+      .description(
+        "register the issuer, create the role with the IRSA trust policy, annotate (or create) the ServiceAccount",
+      ),
+  )
     .requiredOption("-n, --namespace <ns>", "namespace of the ServiceAccount")
     .requiredOption("--service-account <name>", "ServiceAccount name (created when missing)")
-    .requiredOption("--role-name <name>", "IAM role to create (or reuse, if it already trusts the ServiceAccount)")
+    .requiredOption(
+      "--role-name <name>",
+      "IAM role to create (or reuse, if it already trusts the ServiceAccount)",
+    )
     .option("--attach-policy-arn <arn>", "managed policy to attach (repeatable)", collect)
     .option("--audience <aud>", "token audience (an OIDC provider client ID)", "sts.amazonaws.com")
     .option("--role-only", "create the role but leave the ServiceAccount alone")
@@ -78,7 +104,11 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
       const format = parseOutputFormat(flags.output);
       let max: number | undefined;
       if (flags.maxSessionDuration !== undefined) {
-        if (!/^\d{1,6}$/.test(flags.maxSessionDuration)) throw new KubeiamError("USAGE", `--max-session-duration "${flags.maxSessionDuration}" is not whole seconds`);
+        if (!/^\d{1,6}$/.test(flags.maxSessionDuration))
+          throw new KubeiamError(
+            "USAGE",
+            `--max-session-duration "${flags.maxSessionDuration}" is not whole seconds`,
+          );
         max = Number(flags.maxSessionDuration);
       }
       const config = configFrom(flags);
@@ -89,7 +119,15 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
       cache.start();
       try {
         const r = await createIrsa(
-          { store, cache, account: config.account, partition: "aws", issuer: config.issuer.url, policy: createPolicyPort(), now: systemClock.now() },
+          {
+            store,
+            cache,
+            account: config.account,
+            partition: "aws",
+            issuer: config.issuer.url,
+            policy: createPolicyPort(),
+            now: systemClock.now(),
+          },
           {
             namespace: flags.namespace,
             serviceAccount: flags.serviceAccount,
@@ -109,7 +147,13 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
       }
     });
 
-  withStateOptions(doctorGroup(program).command("irsa").description("walk the IRSA chain for a pod or ServiceAccount: annotation, mutation, token, provider, audience, trust policy, result"))
+  withStateOptions(
+    doctorGroup(program)
+      .command("irsa")
+      .description(
+        "walk the IRSA chain for a pod or ServiceAccount: annotation, mutation, token, provider, audience, trust policy, result",
+      ),
+  )
     .requiredOption("-n, --namespace <ns>", "namespace")
     .option("--pod <name>", "the pod to check (its ServiceAccount is used)")
     .option("--service-account <name>", "the ServiceAccount to check")
@@ -117,12 +161,16 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
     .addOption(outputOption())
     .action(async (flags: DoctorFlags) => {
       const format = parseOutputFormat(flags.output);
-      if ((flags.pod === undefined) === (flags.serviceAccount === undefined)) throw new KubeiamError("USAGE", "give exactly one of --pod or --service-account");
+      if ((flags.pod === undefined) === (flags.serviceAccount === undefined))
+        throw new KubeiamError("USAGE", "give exactly one of --pod or --service-account");
       const config = configFrom(flags);
       const state = await openObjects(config);
       const keys = await openKeys(config);
       try {
-        if (flags.pod !== undefined && !state.cache.get({ kind: "Pod", namespace: flags.namespace, name: flags.pod })) {
+        if (
+          flags.pod !== undefined &&
+          !state.cache.get({ kind: "Pod", namespace: flags.namespace, name: flags.pod })
+        ) {
           throw new KubeiamError("USAGE", `pods "${flags.pod}" not found in namespace "${flags.namespace}"`);
         }
         const d = await diagnoseIrsa(
@@ -135,7 +183,13 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
             apiAudiences: config.issuer.audiences,
             maxTokenSeconds: config.issuer.maxTokenExpirationSeconds,
             policy: createPolicyPort(),
-            resolveKey: createKeyResolver({ issuerUrl: config.issuer.url, keys, clock: systemClock, caFile: config.sts.webIdentityCaFile, timeoutMs: config.sts.jwksTimeoutMs }),
+            resolveKey: createKeyResolver({
+              issuerUrl: config.issuer.url,
+              keys,
+              clock: systemClock,
+              caFile: config.sts.webIdentityCaFile,
+              timeoutMs: config.sts.jwksTimeoutMs,
+            }),
             now: systemClock.now(),
           },
           { namespace: flags.namespace, pod: flags.pod, serviceAccount: flags.serviceAccount },

@@ -273,10 +273,14 @@ function listItems(
 /**
  * Reads every .yaml/.yml/.json file under `path` (or the one file) with the directory store's parser.
  * Objects of kinds kubeiam does not model are skipped quietly (a manifest folder holds Deployments,
- * CRDs, ...) unless the kind looks like an RBAC kind; `kind: List` documents are expanded; an object
- * defined twice keeps its first copy.
+ * CRDs, ...) unless the kind looks like an RBAC kind; an object defined twice keeps its first copy.
+ * `expandLists` reads the items of `kind: List` documents (for -f; the server's object directory does
+ * not accept Lists, so the offline state does not either).
  */
-export async function loadManifests(path: string, opts: { mustExist: boolean }): Promise<LoadedManifests> {
+export async function loadManifests(
+  path: string,
+  opts: { mustExist: boolean; expandLists: boolean },
+): Promise<LoadedManifests> {
   const objects: KubeObject[] = [];
   const sources = new Map<string, string>();
   const problems: LoadProblem[] = [];
@@ -301,14 +305,18 @@ export async function loadManifests(path: string, opts: { mustExist: boolean }):
       if (values === undefined) {
         const all = parseAllDocuments(text, { uniqueKeys: true });
         values = Array.isArray(all)
-          ? all.map((d): unknown => (d.errors.length > 0 ? undefined : d.toJS({ maxAliasCount: 100 })))
+          ? all.map((d): unknown =>
+              d.errors.length > 0 ? undefined : (d.toJS({ maxAliasCount: 100 }) as unknown),
+            )
           : [];
       }
       return values;
     };
     for (const p of parsed.problems) {
       const items =
-        p.document !== undefined && !parsed.fatal ? listItems(docs, source, p.document, problems) : undefined;
+        opts.expandLists && p.document !== undefined && !parsed.fatal
+          ? listItems(docs, source, p.document, problems)
+          : undefined;
       if (items) {
         found.push(...items);
         continue;
@@ -410,11 +418,11 @@ async function offlineSource(flags: SourceFlags, io: CliIO): Promise<RbacSource>
   let loaded: LoadedManifests;
   let bootstrap: boolean;
   if (flags.filename !== undefined) {
-    loaded = await loadManifests(flags.filename, { mustExist: true });
+    loaded = await loadManifests(flags.filename, { mustExist: true, expandLists: true });
     bootstrap = flags.bootstrap;
   } else {
     const config = configFrom(flags);
-    loaded = await loadManifests(config.objectsDir, { mustExist: false });
+    loaded = await loadManifests(config.objectsDir, { mustExist: false, expandLists: false });
     bootstrap = flags.bootstrap && config.mode === "embedded";
   }
   for (const p of loaded.problems) io.err(formatLoadProblem(p));

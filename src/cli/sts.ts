@@ -16,7 +16,14 @@ import { createKeyResolver } from "../sts/key-resolver.js";
 import { MAX_WEB_IDENTITY_TOKEN } from "../sts/web-identity.js";
 import { STS_EXPLAIN_PATH, type StsExplainResponse } from "../server/routes/aws.js";
 import { call, serverTarget } from "./client.js";
-import { configFrom, openKeys, openObjects, outputOption, withStateOptions, type StateFlags } from "./common.js";
+import {
+  configFrom,
+  openKeys,
+  openObjects,
+  outputOption,
+  withStateOptions,
+  type StateFlags,
+} from "./common.js";
 import { CliExit, parseOutputFormat, printResult, type CliIO } from "./io.js";
 
 /** One line per reason: ✓/✗, the check, the message, and expected/actual for failures. */
@@ -33,7 +40,9 @@ export function formatReasons(reasons: readonly Reason[], indent = "  "): string
 
 export function formatExplanation(e: StsExplainResponse, roleArn: string): string {
   const head = `AssumeRoleWithWebIdentity ${roleArn}${e.subject !== undefined ? ` for ${e.subject}` : ""}`;
-  const tail = e.allowed ? `allowed: the session would be ${e.assumedRoleArn ?? ""}` : `denied: STS answers ${e.error?.code ?? "?"} (${e.error?.status ?? "?"}): ${e.error?.message ?? ""}`;
+  const tail = e.allowed
+    ? `allowed: the session would be ${e.assumedRoleArn ?? ""}`
+    : `denied: STS answers ${e.error?.code ?? "?"} (${e.error?.status ?? "?"}): ${e.error?.message ?? ""}`;
   return [head, formatReasons(e.reasons), tail].join("\n");
 }
 
@@ -49,49 +58,87 @@ interface ExplainFlags extends StateFlags {
 async function readToken(file: string): Promise<string> {
   let text: string;
   try {
-    text = file === "-" ? await new Promise<string>((resolve, reject) => {
-      let s = "";
-      process.stdin.setEncoding("utf8");
-      process.stdin.on("data", (c: string) => (s += c));
-      process.stdin.on("end", () => resolve(s));
-      process.stdin.on("error", reject);
-    }) : await readFile(file, "utf8");
+    text =
+      file === "-"
+        ? await new Promise<string>((resolve, reject) => {
+            let s = "";
+            process.stdin.setEncoding("utf8");
+            process.stdin.on("data", (c: string) => (s += c));
+            process.stdin.on("end", () => resolve(s));
+            process.stdin.on("error", reject);
+          })
+        : await readFile(file, "utf8");
   } catch (e) {
-    throw new KubeiamError("INPUT_INVALID", `cannot read the token file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`, { file });
+    throw new KubeiamError(
+      "INPUT_INVALID",
+      `cannot read the token file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      { file },
+    );
   }
-  if (text.length > MAX_WEB_IDENTITY_TOKEN + 2) throw new KubeiamError("INPUT_INVALID", `${file}: larger than ${MAX_WEB_IDENTITY_TOKEN} characters, STS would refuse it`, { file });
+  if (text.length > MAX_WEB_IDENTITY_TOKEN + 2)
+    throw new KubeiamError(
+      "INPUT_INVALID",
+      `${file}: larger than ${MAX_WEB_IDENTITY_TOKEN} characters, STS would refuse it`,
+      { file },
+    );
   const token = text.trim();
   if (token === "") throw new KubeiamError("INPUT_INVALID", `${file} is empty`, { file });
   return token;
 }
 
-async function explainOffline(flags: ExplainFlags, token: string, duration: number | undefined): Promise<StsExplainResponse> {
+async function explainOffline(
+  flags: ExplainFlags,
+  token: string,
+  duration: number | undefined,
+): Promise<StsExplainResponse> {
   const config = configFrom(flags);
   const state = await openObjects(config);
   const keys = await openKeys(config);
   try {
     const lookups = { cache: state.cache, account: config.account, partition: "aws" };
-    const params = new Map([["RoleArn", flags.roleArn], ["RoleSessionName", flags.sessionName], ["WebIdentityToken", token]]);
+    const params = new Map([
+      ["RoleArn", flags.roleArn],
+      ["RoleSessionName", flags.sessionName],
+      ["WebIdentityToken", token],
+    ]);
     if (duration !== undefined) params.set("DurationSeconds", String(duration));
     const d = await decideAssumeRoleWithWebIdentity(params, {
       account: config.account,
       partition: "aws",
       role: (n) => findRole(lookups, n),
       providers: () => listProviders(lookups),
-      resolveKey: createKeyResolver({ issuerUrl: config.issuer.url, keys, clock: systemClock, caFile: config.sts.webIdentityCaFile, timeoutMs: config.sts.jwksTimeoutMs }),
+      resolveKey: createKeyResolver({
+        issuerUrl: config.issuer.url,
+        keys,
+        clock: systemClock,
+        caFile: config.sts.webIdentityCaFile,
+        timeoutMs: config.sts.jwksTimeoutMs,
+      }),
       policy: createPolicyPort(),
       callerPolicies: () => [],
       now: systemClock.now(),
       webIdentitySkewSeconds: config.sts.webIdentitySkewSeconds,
     });
-    return d.ok ? { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons } : { allowed: false, stage: d.stage, error: { code: d.error.code, status: d.error.status, message: d.error.message }, ...(d.subject !== undefined ? { subject: d.subject } : {}), reasons: d.reasons };
+    return d.ok
+      ? { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons }
+      : {
+          allowed: false,
+          stage: d.stage,
+          error: { code: d.error.code, status: d.error.status, message: d.error.message },
+          ...(d.subject !== undefined ? { subject: d.subject } : {}),
+          reasons: d.reasons,
+        };
   } finally {
     keys.close();
     await state.close();
   }
 }
 
-async function explainRemote(flags: ExplainFlags, token: string, duration: number | undefined): Promise<StsExplainResponse> {
+async function explainRemote(
+  flags: ExplainFlags,
+  token: string,
+  duration: number | undefined,
+): Promise<StsExplainResponse> {
   const target = await serverTarget(configFrom(flags), flags.server);
   const body: Record<string, unknown> = { roleArn: flags.roleArn, token, sessionName: flags.sessionName };
   if (duration !== undefined) body.durationSeconds = duration;
@@ -103,29 +150,54 @@ async function explainRemote(flags: ExplainFlags, token: string, duration: numbe
     } catch {
       // not JSON: keep the body
     }
-    throw new KubeiamError(r.status === 401 ? "UNAUTHORIZED" : "SERVER_UNREACHABLE", `${target.url}${STS_EXPLAIN_PATH} answered ${r.status}: ${message}`);
+    throw new KubeiamError(
+      r.status === 401 ? "UNAUTHORIZED" : "SERVER_UNREACHABLE",
+      `${target.url}${STS_EXPLAIN_PATH} answered ${r.status}: ${message}`,
+    );
   }
   return JSON.parse(r.body) as StsExplainResponse;
 }
 
 export function registerStsCommands(program: Command, io: CliIO): void {
-  const sts = program.command("sts").description("kubeiam's STS: explain AssumeRoleWithWebIdentity decisions");
-  withStateOptions(sts.command("explain").description("explain whether a web-identity token may assume a role, check by check (nothing is issued)"))
+  const sts = program
+    .command("sts")
+    .description("kubeiam's STS: explain AssumeRoleWithWebIdentity decisions");
+  withStateOptions(
+    sts
+      .command("explain")
+      .description(
+        "explain whether a web-identity token may assume a role, check by check (nothing is issued)",
+      ),
+  )
     .requiredOption("--role-arn <arn>", "the role to assume")
     .requiredOption("--token-file <file>", "the web-identity token (a file, or - for stdin)")
-    .option("--session-name <name>", "RoleSessionName (sts:RoleSessionName in the trust policy)", "kubeiam-explain")
+    .option(
+      "--session-name <name>",
+      "RoleSessionName (sts:RoleSessionName in the trust policy)",
+      "kubeiam-explain",
+    )
     .option("--duration-seconds <n>", "DurationSeconds to check against the role's maximum")
-    .option("--server <url>", "ask a running kubeiam instead of reading the state dir (needs its admin token)")
+    .option(
+      "--server <url>",
+      "ask a running kubeiam instead of reading the state dir (needs its admin token)",
+    )
     .addOption(outputOption())
     .action(async (flags: ExplainFlags) => {
       const format = parseOutputFormat(flags.output);
       let duration: number | undefined;
       if (flags.durationSeconds !== undefined) {
-        if (!/^\d{1,6}$/.test(flags.durationSeconds)) throw new KubeiamError("USAGE", `--duration-seconds "${flags.durationSeconds}" is not whole seconds`);
+        if (!/^\d{1,6}$/.test(flags.durationSeconds))
+          throw new KubeiamError(
+            "USAGE",
+            `--duration-seconds "${flags.durationSeconds}" is not whole seconds`,
+          );
         duration = Number(flags.durationSeconds);
       }
       const token = await readToken(flags.tokenFile);
-      const e = flags.server !== undefined ? await explainRemote(flags, token, duration) : await explainOffline(flags, token, duration);
+      const e =
+        flags.server !== undefined
+          ? await explainRemote(flags, token, duration)
+          : await explainOffline(flags, token, duration);
       printResult(io, format, e, (v) => formatExplanation(v, flags.roleArn));
       if (!e.allowed) throw new CliExit(e.stage === "parameters" ? 2 : 1);
     });

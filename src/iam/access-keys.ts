@@ -58,14 +58,20 @@ export class AccessKeyStore {
         this.keys = new Map();
         return;
       }
-      throw new KubeiamError("STATE_DIR_UNUSABLE", `cannot read ${this.file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new KubeiamError(
+        "STATE_DIR_UNUSABLE",
+        `cannot read ${this.file} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
     let d: FileData;
     try {
       d = JSON.parse(text) as FileData;
       if (d.version !== 1 || !Array.isArray(d.keys)) throw new Error("shape");
     } catch {
-      throw new KubeiamError("KEY_INVALID", `${this.file}: not a kubeiam access key file; restore it from a backup`);
+      throw new KubeiamError(
+        "KEY_INVALID",
+        `${this.file}: not a kubeiam access key file; restore it from a backup`,
+      );
     }
     this.keys = new Map(d.keys.map((k) => [k.accessKeyId, k]));
   }
@@ -95,11 +101,21 @@ export class AccessKeyStore {
   }
 
   /** Creates a key for the user; undefined when the user already has `max` keys. */
-  create(userName: string, now: number, max = Number.POSITIVE_INFINITY): Promise<StoredAccessKey | undefined> {
+  create(
+    userName: string,
+    now: number,
+    max = Number.POSITIVE_INFINITY,
+  ): Promise<StoredAccessKey | undefined> {
     return this.serial(async () => {
       await this.read();
       if (this.forUser(userName).length >= max) return undefined;
-      const key: StoredAccessKey = { accessKeyId: newAccessKeyId("AKIA"), secretAccessKey: newSecretAccessKey(), userName, status: "Active", createDate: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
+      const key: StoredAccessKey = {
+        accessKeyId: newAccessKeyId("AKIA"),
+        secretAccessKey: newSecretAccessKey(),
+        userName,
+        status: "Active",
+        createDate: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      };
       this.keys.set(key.accessKeyId, key);
       await this.save();
       return key;

@@ -60,7 +60,8 @@ export interface ManagedPolicyView {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const strList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 
 /** Policy documents may be written as YAML/JSON objects or as JSON text; IAM keeps text. */
 export function policyText(v: unknown): string | undefined {
@@ -78,10 +79,11 @@ function createDateOf(obj: KubeObject, spec: Obj): string {
 
 function policyMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (isObj(v)) for (const [k, d] of Object.entries(v)) {
-    const t = policyText(d);
-    if (t !== undefined) out[k] = t;
-  }
+  if (isObj(v))
+    for (const [k, d] of Object.entries(v)) {
+      const t = policyText(d);
+      if (t !== undefined) out[k] = t;
+    }
   return out;
 }
 
@@ -89,14 +91,30 @@ export function validateRole(obj: KubeObject): string[] {
   const s = obj.spec;
   if (!isObj(s)) return ["spec: expected a mapping"];
   const p: string[] = [];
-  if (!ROLE_NAME.test(obj.metadata.name)) p.push(`metadata.name: "${obj.metadata.name}" is not a valid IAM role name ([\\w+=,.@-], 1-64 characters)`);
-  if (s.path !== undefined && (typeof s.path !== "string" || !PATH.test(s.path))) p.push("spec.path: expected a path that starts and ends with /");
-  if (policyText(s.assumeRolePolicyDocument) === undefined) p.push("spec.assumeRolePolicyDocument: required (the trust policy, as a mapping or JSON text)");
-  if (s.maxSessionDuration !== undefined && (typeof s.maxSessionDuration !== "number" || !Number.isInteger(s.maxSessionDuration) || s.maxSessionDuration < 3600 || s.maxSessionDuration > 43200)) {
+  if (!ROLE_NAME.test(obj.metadata.name))
+    p.push(
+      `metadata.name: "${obj.metadata.name}" is not a valid IAM role name ([\\w+=,.@-], 1-64 characters)`,
+    );
+  if (s.path !== undefined && (typeof s.path !== "string" || !PATH.test(s.path)))
+    p.push("spec.path: expected a path that starts and ends with /");
+  if (policyText(s.assumeRolePolicyDocument) === undefined)
+    p.push("spec.assumeRolePolicyDocument: required (the trust policy, as a mapping or JSON text)");
+  if (
+    s.maxSessionDuration !== undefined &&
+    (typeof s.maxSessionDuration !== "number" ||
+      !Number.isInteger(s.maxSessionDuration) ||
+      s.maxSessionDuration < 3600 ||
+      s.maxSessionDuration > 43200)
+  ) {
     p.push("spec.maxSessionDuration: expected whole seconds from 3600 to 43200");
   }
-  if (s.inlinePolicies !== undefined && !isObj(s.inlinePolicies)) p.push("spec.inlinePolicies: expected a mapping of policy name to document");
-  if (s.attachedPolicyArns !== undefined && (!Array.isArray(s.attachedPolicyArns) || s.attachedPolicyArns.some((a) => typeof a !== "string"))) p.push("spec.attachedPolicyArns: expected a list of ARNs");
+  if (s.inlinePolicies !== undefined && !isObj(s.inlinePolicies))
+    p.push("spec.inlinePolicies: expected a mapping of policy name to document");
+  if (
+    s.attachedPolicyArns !== undefined &&
+    (!Array.isArray(s.attachedPolicyArns) || s.attachedPolicyArns.some((a) => typeof a !== "string"))
+  )
+    p.push("spec.attachedPolicyArns: expected a list of ARNs");
   return p;
 }
 
@@ -128,7 +146,12 @@ export function roleObject(v: Omit<RoleView, "arn">, base?: KubeObject): KubeObj
   if (v.description !== undefined) spec.description = v.description;
   if (Object.keys(v.inlinePolicies).length > 0) spec.inlinePolicies = v.inlinePolicies;
   if (v.attachedPolicyArns.length > 0) spec.attachedPolicyArns = v.attachedPolicyArns;
-  return { apiVersion: KUBEIAM_API_VERSION, kind: "IAMRole", metadata: { ...(base?.metadata ?? {}), name: v.name }, spec };
+  return {
+    apiVersion: KUBEIAM_API_VERSION,
+    kind: "IAMRole",
+    metadata: { ...(base?.metadata ?? {}), name: v.name },
+    spec,
+  };
 }
 
 /**
@@ -136,7 +159,9 @@ export function roleObject(v: Omit<RoleView, "arn">, base?: KubeObject): KubeObj
  * kubeiam accepts one because its own issuer listens on one (docs/iam.md).
  */
 export function isProviderUrl(url: string): boolean {
-  return url.length <= 255 && /^https:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^?#\s]*)?$/.test(url);
+  return (
+    url.length <= 255 && /^https:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^?#\s]*)?$/.test(url)
+  );
 }
 
 /** "https://Host/path" → "Host/path" as IAM matches it (scheme removed, trailing slash kept). */
@@ -149,13 +174,24 @@ export function validateOidcProvider(obj: KubeObject): string[] {
   if (!isObj(s)) return ["spec: expected a mapping"];
   const p: string[] = [];
   const url = str(s.url);
-  if (!url || !isProviderUrl(url)) p.push("spec.url: expected an https URL without query or fragment (the issuer)");
+  if (!url || !isProviderUrl(url))
+    p.push("spec.url: expected an https URL without query or fragment (the issuer)");
   const ids = s.clientIDList;
-  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || ids.some((x) => typeof x !== "string" || x.length === 0 || x.length > 255)) {
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > 100 ||
+    ids.some((x) => typeof x !== "string" || x.length === 0 || x.length > 255)
+  ) {
     p.push("spec.clientIDList: expected 1-100 client IDs (audiences), each 1-255 characters");
   }
   const th = s.thumbprintList;
-  if (th !== undefined && (!Array.isArray(th) || th.length > 5 || th.some((x) => typeof x !== "string" || !/^[0-9a-fA-F]{40}$/.test(x)))) {
+  if (
+    th !== undefined &&
+    (!Array.isArray(th) ||
+      th.length > 5 ||
+      th.some((x) => typeof x !== "string" || !/^[0-9a-fA-F]{40}$/.test(x)))
+  ) {
     p.push("spec.thumbprintList: expected up to 5 SHA-1 thumbprints of 40 hex characters");
   }
   return p;
@@ -178,10 +214,18 @@ export function oidcProviderView(obj: KubeObject, account: string, partition = "
 
 /** Object name for a provider created through the API: the host/path with separators replaced. */
 export function oidcProviderObjectName(hostPath: string): string {
-  return hostPath.replace(/[/:%\\]/g, "-").replace(/^-+|-+$/g, "").slice(0, 253) || "provider";
+  return (
+    hostPath
+      .replace(/[/:%\\]/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 253) || "provider"
+  );
 }
 
-export function oidcProviderObject(v: { objectName: string; url: string; clientIds: string[]; thumbprints: string[]; createDate: string }, base?: KubeObject): KubeObject {
+export function oidcProviderObject(
+  v: { objectName: string; url: string; clientIds: string[]; thumbprints: string[]; createDate: string },
+  base?: KubeObject,
+): KubeObject {
   return {
     apiVersion: KUBEIAM_API_VERSION,
     kind: "OIDCProvider",
@@ -194,11 +238,23 @@ export function validateUser(obj: KubeObject): string[] {
   const s = obj.spec;
   if (!isObj(s)) return ["spec: expected a mapping"];
   const p: string[] = [];
-  if (!ROLE_NAME.test(obj.metadata.name)) p.push(`metadata.name: "${obj.metadata.name}" is not a valid IAM user name`);
-  if (s.path !== undefined && (typeof s.path !== "string" || !PATH.test(s.path))) p.push("spec.path: expected a path that starts and ends with /");
-  if (s.accessKeys !== undefined && (!Array.isArray(s.accessKeys) || s.accessKeys.some((k) => !isObj(k) || typeof k.accessKeyId !== "string"))) p.push("spec.accessKeys: expected a list of {accessKeyId, status}");
-  if (isObj(s) && Array.isArray(s.accessKeys) && s.accessKeys.some((k) => isObj(k) && k.secretAccessKey !== undefined)) {
-    p.push("spec.accessKeys[].secretAccessKey: secrets do not belong in objects; kubeiam keeps them in the state dir (0600)");
+  if (!ROLE_NAME.test(obj.metadata.name))
+    p.push(`metadata.name: "${obj.metadata.name}" is not a valid IAM user name`);
+  if (s.path !== undefined && (typeof s.path !== "string" || !PATH.test(s.path)))
+    p.push("spec.path: expected a path that starts and ends with /");
+  if (
+    s.accessKeys !== undefined &&
+    (!Array.isArray(s.accessKeys) || s.accessKeys.some((k) => !isObj(k) || typeof k.accessKeyId !== "string"))
+  )
+    p.push("spec.accessKeys: expected a list of {accessKeyId, status}");
+  if (
+    isObj(s) &&
+    Array.isArray(s.accessKeys) &&
+    s.accessKeys.some((k) => isObj(k) && k.secretAccessKey !== undefined)
+  ) {
+    p.push(
+      "spec.accessKeys[].secretAccessKey: secrets do not belong in objects; kubeiam keeps them in the state dir (0600)",
+    );
   }
   return p;
 }
@@ -207,7 +263,13 @@ export function userView(obj: KubeObject, account: string, partition = "aws"): U
   const s = (obj.spec ?? {}) as Obj;
   const path = str(s.path) ?? "/";
   const keys: AccessKeyMeta[] = Array.isArray(s.accessKeys)
-    ? s.accessKeys.filter(isObj).map((k) => ({ accessKeyId: str(k.accessKeyId) ?? "", status: k.status === "Inactive" ? "Inactive" : "Active", createDate: str(k.createDate) ?? createDateOf(obj, s) }))
+    ? s.accessKeys
+        .filter(isObj)
+        .map((k) => ({
+          accessKeyId: str(k.accessKeyId) ?? "",
+          status: k.status === "Inactive" ? "Inactive" : "Active",
+          createDate: str(k.createDate) ?? createDateOf(obj, s),
+        }))
     : [];
   return {
     name: obj.metadata.name,
@@ -226,7 +288,12 @@ export function userObject(v: Omit<UserView, "arn">, base?: KubeObject): KubeObj
   if (Object.keys(v.inlinePolicies).length > 0) spec.inlinePolicies = v.inlinePolicies;
   if (v.attachedPolicyArns.length > 0) spec.attachedPolicyArns = v.attachedPolicyArns;
   if (v.accessKeys.length > 0) spec.accessKeys = v.accessKeys;
-  return { apiVersion: KUBEIAM_API_VERSION, kind: "IAMUser", metadata: { ...(base?.metadata ?? {}), name: v.name }, spec };
+  return {
+    apiVersion: KUBEIAM_API_VERSION,
+    kind: "IAMUser",
+    metadata: { ...(base?.metadata ?? {}), name: v.name },
+    spec,
+  };
 }
 
 export function validateManagedPolicy(obj: KubeObject): string[] {
@@ -250,8 +317,46 @@ export function managedPolicyView(obj: KubeObject, account: string, partition = 
 
 /** AWS-managed policies kubeiam knows without objects. */
 export const AWS_MANAGED_POLICIES: Readonly<Record<string, string>> = {
-  "arn:aws:iam::aws:policy/AdministratorAccess": JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }),
-  "arn:aws:iam::aws:policy/IAMFullAccess": JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iam:*", "organizations:DescribeAccount", "organizations:DescribeOrganization", "organizations:DescribeOrganizationalUnit", "organizations:DescribePolicy", "organizations:ListChildren", "organizations:ListParents", "organizations:ListPoliciesForTarget", "organizations:ListRoots", "organizations:ListPolicies", "organizations:ListTargetsForPolicy"], Resource: "*" }] }),
-  "arn:aws:iam::aws:policy/ReadOnlyAccess": JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"], Resource: "*" }] }),
-  "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess": JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"], Resource: "*" }] }),
+  "arn:aws:iam::aws:policy/AdministratorAccess": JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+  }),
+  "arn:aws:iam::aws:policy/IAMFullAccess": JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "iam:*",
+          "organizations:DescribeAccount",
+          "organizations:DescribeOrganization",
+          "organizations:DescribeOrganizationalUnit",
+          "organizations:DescribePolicy",
+          "organizations:ListChildren",
+          "organizations:ListParents",
+          "organizations:ListPoliciesForTarget",
+          "organizations:ListRoots",
+          "organizations:ListPolicies",
+          "organizations:ListTargetsForPolicy",
+        ],
+        Resource: "*",
+      },
+    ],
+  }),
+  "arn:aws:iam::aws:policy/ReadOnlyAccess": JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"], Resource: "*" },
+    ],
+  }),
+  "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess": JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"],
+        Resource: "*",
+      },
+    ],
+  }),
 };

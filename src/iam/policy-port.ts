@@ -14,7 +14,10 @@ const MAX_PARSED = 2000;
 const MAX_ANSWERS = 10_000;
 const VARIABLE = /\$\{\s*([^,}]+?)\s*(?:,[^}]*)?\}/g;
 
-type Parsed = { ok: true; policy: Policy; refs: readonly string[] } | { ok: false; message: string; detail: string };
+/** `id` names the parsed document in answer keys (a re-parse after eviction gets a new one). */
+type Parsed =
+  | { ok: true; id: number; policy: Policy; refs: readonly string[] }
+  | { ok: false; message: string; detail: string };
 
 /**
  * Lower-cased context keys a document can read: condition keys, and ${variables} in any value of the
@@ -37,9 +40,14 @@ function referencedKeys(policy: Policy): string[] {
   return [...keys].sort();
 }
 
-function answerKey(kind: PolicyKind, text: string, refs: readonly string[], q: PolicyQuestion): string {
+function answerKey(id: number, refs: readonly string[], q: PolicyQuestion): string {
   let lower: Map<string, ContextValue> | undefined;
-  const parts = [kind, text, q.principal ? `${q.principal.type}\u0001${q.principal.ids.join("\u0001")}` : "-", q.action, q.resource];
+  const parts = [
+    String(id),
+    q.principal ? `${q.principal.type}\u0001${q.principal.ids.join("\u0001")}` : "-",
+    q.action,
+    q.resource,
+  ];
   for (const k of refs) {
     lower ??= new Map(Object.entries(q.context).map(([ck, v]) => [ck.toLowerCase(), v]));
     const v = lower.get(k);
@@ -50,20 +58,32 @@ function answerKey(kind: PolicyKind, text: string, refs: readonly string[], q: P
 
 export function createPolicyPort(): PolicyPort {
   const parsed = new Map<string, Parsed>();
+  let nextId = 0;
   const answers = new Map<string, PolicyAnswer>();
   const parse = (text: string, kind: PolicyKind): Parsed => {
     const key = `${kind}\u0000${text}`;
     let hit = parsed.get(key);
     if (!hit) {
       const r = parsePolicy(text, kind === "trust" ? { kind, quota: TRUST_POLICY_QUOTA } : { kind });
-      hit = r.ok ? { ok: true, policy: r.policy, refs: referencedKeys(r.policy) } : { ok: false, message: r.error.message, detail: `${r.error.path ? r.error.path + ": " : ""}${r.error.detail}` };
+      hit = r.ok
+        ? { ok: true, id: nextId++, policy: r.policy, refs: referencedKeys(r.policy) }
+        : {
+            ok: false,
+            message: r.error.message,
+            detail: `${r.error.path ? r.error.path + ": " : ""}${r.error.detail}`,
+          };
       if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
       parsed.set(key, hit);
     }
     return hit;
   };
   const evaluate = (r: Extract<Parsed, { ok: true }>, q: PolicyQuestion): PolicyAnswer => {
-    const ev = evaluatePolicy(r.policy, { principal: q.principal ? { type: q.principal.type, ids: q.principal.ids } : undefined, action: q.action, resource: q.resource, context: q.context });
+    const ev = evaluatePolicy(r.policy, {
+      principal: q.principal ? { type: q.principal.type, ids: q.principal.ids } : undefined,
+      action: q.action,
+      resource: q.resource,
+      context: q.context,
+    });
     const answer: PolicyAnswer = { decision: ev.decision, reasons: [...ev.reasons] };
     if (ev.decision === "Allow" && q.principal) {
       // Which principal value let it in: the caller by name, or only its whole account?
@@ -90,8 +110,14 @@ export function createPolicyPort(): PolicyPort {
     },
     evaluate(text, kind, q: PolicyQuestion): PolicyAnswer {
       const r = parse(text, kind);
-      if (!r.ok) return { decision: "ImplicitDeny", reasons: [{ check: "policy.parse", ok: false, message: `the ${kind} policy does not parse: ${r.detail}` }] };
-      const key = answerKey(kind, text, r.refs, q);
+      if (!r.ok)
+        return {
+          decision: "ImplicitDeny",
+          reasons: [
+            { check: "policy.parse", ok: false, message: `the ${kind} policy does not parse: ${r.detail}` },
+          ],
+        };
+      const key = answerKey(r.id, r.refs, q);
       const cached = answers.get(key);
       if (cached) return { ...cached, reasons: [...cached.reasons] };
       const answer = evaluate(r, q);

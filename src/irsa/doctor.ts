@@ -17,7 +17,13 @@ import { decideAssumeRoleWithWebIdentity, webIdentityContext } from "../sts/assu
 import { parseRoleArn } from "../sts/params.js";
 import type { PolicyPort } from "../sts/policy-port.js";
 import type { KeyResolver, WebIdentityClaims } from "../sts/web-identity.js";
-import { AUDIENCE_ANNOTATION, DEFAULT_AUDIENCE, irsaTrustStatement, ROLE_ARN_ANNOTATION, serviceAccountSubject } from "./trust-policy.js";
+import {
+  AUDIENCE_ANNOTATION,
+  DEFAULT_AUDIENCE,
+  irsaTrustStatement,
+  ROLE_ARN_ANNOTATION,
+  serviceAccountSubject,
+} from "./trust-policy.js";
 
 export const TOKEN_VOLUME = "aws-iam-token";
 const SKIP_CONTAINERS = "eks.amazonaws.com/skip-containers";
@@ -43,7 +49,16 @@ export interface DoctorIrsaRequest {
   serviceAccount?: string | undefined;
 }
 
-export type LinkName = "service-account" | "annotation" | "pod-mutation" | "token" | "provider" | "audience" | "role" | "trust-policy" | "result";
+export type LinkName =
+  | "service-account"
+  | "annotation"
+  | "pod-mutation"
+  | "token"
+  | "provider"
+  | "audience"
+  | "role"
+  | "trust-policy"
+  | "result";
 
 export interface IrsaLink {
   link: LinkName;
@@ -79,8 +94,13 @@ function tokenVolume(pod: KubeObject): PodToken | undefined {
   const vol = list(spec.volumes).find((v) => v.name === TOKEN_VOLUME);
   if (!vol) return undefined;
   const projected = isObj(vol.projected) ? vol.projected : {};
-  const src = list(projected.sources).map((s) => s.serviceAccountToken).find(isObj);
-  return { audience: typeof src?.audience === "string" ? src.audience : undefined, expirationSeconds: typeof src?.expirationSeconds === "number" ? src.expirationSeconds : undefined };
+  const src = list(projected.sources)
+    .map((s) => s.serviceAccountToken)
+    .find(isObj);
+  return {
+    audience: typeof src?.audience === "string" ? src.audience : undefined,
+    expirationSeconds: typeof src?.expirationSeconds === "number" ? src.expirationSeconds : undefined,
+  };
 }
 
 /** Env and mounts of each container the webhook would have mutated. */
@@ -96,9 +116,14 @@ function checkPodMutation(pod: KubeObject, roleArn: string | undefined): { ok: b
     const env = new Map(list(c.env).map((e) => [e.name, e.value]));
     const arn = env.get("AWS_ROLE_ARN");
     if (arn === undefined) problems.push(`container ${name} has no AWS_ROLE_ARN`);
-    else if (roleArn !== undefined && arn !== roleArn) problems.push(`container ${name} has AWS_ROLE_ARN=${typeof arn === "string" ? arn : JSON.stringify(arn)}, the ServiceAccount says ${roleArn}`);
-    if (!env.has("AWS_WEB_IDENTITY_TOKEN_FILE")) problems.push(`container ${name} has no AWS_WEB_IDENTITY_TOKEN_FILE`);
-    if (!list(c.volumeMounts).some((m) => m.name === TOKEN_VOLUME)) problems.push(`container ${name} does not mount ${TOKEN_VOLUME}`);
+    else if (roleArn !== undefined && arn !== roleArn)
+      problems.push(
+        `container ${name} has AWS_ROLE_ARN=${typeof arn === "string" ? arn : JSON.stringify(arn)}, the ServiceAccount says ${roleArn}`,
+      );
+    if (!env.has("AWS_WEB_IDENTITY_TOKEN_FILE"))
+      problems.push(`container ${name} has no AWS_WEB_IDENTITY_TOKEN_FILE`);
+    if (!list(c.volumeMounts).some((m) => m.name === TOKEN_VOLUME))
+      problems.push(`container ${name} does not mount ${TOKEN_VOLUME}`);
   }
   return { ok: problems.length === 0, problems };
 }
@@ -112,26 +137,40 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
   if (req.pod !== undefined) {
     pod = deps.cache.get({ kind: "Pod", namespace: ns, name: req.pod });
     const spec = pod && isObj(pod.spec) ? pod.spec : {};
-    saName = typeof spec.serviceAccountName === "string" && spec.serviceAccountName !== "" ? spec.serviceAccountName : "default";
+    saName =
+      typeof spec.serviceAccountName === "string" && spec.serviceAccountName !== ""
+        ? spec.serviceAccountName
+        : "default";
   }
   const saRef = `${ns}/${saName}`;
   const sub = serviceAccountSubject(ns, saName);
   const out = (roleArn?: string): IrsaDiagnosis => {
-    const ok = links.every((l) => l.status !== "fail") && links.some((l) => l.link === "result" && l.status === "ok");
+    const ok =
+      links.every((l) => l.status !== "fail") && links.some((l) => l.link === "result" && l.status === "ok");
     const d: IrsaDiagnosis = { ok, namespace: ns, serviceAccount: saName, links };
     if (req.pod !== undefined) d.pod = req.pod;
     if (roleArn !== undefined) d.roleArn = roleArn;
     return d;
   };
-  const createHint = (role = "ROLE"): string => `kubeiam irsa create --namespace ${ns} --service-account ${saName} --role-name ${role}`;
+  const createHint = (role = "ROLE"): string =>
+    `kubeiam irsa create --namespace ${ns} --service-account ${saName} --role-name ${role}`;
 
   // 1. the ServiceAccount
   const sa = deps.cache.get({ kind: "ServiceAccount", namespace: ns, name: saName });
   if (!sa) {
-    add({ link: "service-account", status: "fail", message: `ServiceAccount ${saRef} does not exist`, fix: `create it with its role: ${createHint()}` });
+    add({
+      link: "service-account",
+      status: "fail",
+      message: `ServiceAccount ${saRef} does not exist`,
+      fix: `create it with its role: ${createHint()}`,
+    });
     return out();
   }
-  add({ link: "service-account", status: "ok", message: `ServiceAccount ${saRef}${pod ? ` (used by pod ${ns}/${req.pod ?? ""})` : ""}` });
+  add({
+    link: "service-account",
+    status: "ok",
+    message: `ServiceAccount ${saRef}${pod ? ` (used by pod ${ns}/${req.pod ?? ""})` : ""}`,
+  });
 
   // 2. its role-arn annotation
   const annotations = sa.metadata.annotations ?? {};
@@ -139,11 +178,25 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
   const saAudience = annotations[AUDIENCE_ANNOTATION];
   const parsed = roleArn ? parseRoleArn(roleArn) : undefined;
   if (!roleArn) {
-    add({ link: "annotation", status: "fail", message: `ServiceAccount ${saRef} has no ${ROLE_ARN_ANNOTATION} annotation, so the webhook leaves its pods alone`, fix: `${createHint()}   (or: kubectl annotate serviceaccount -n ${ns} ${saName} ${ROLE_ARN_ANNOTATION}=arn:${deps.partition}:iam::${deps.account}:role/ROLE)` });
+    add({
+      link: "annotation",
+      status: "fail",
+      message: `ServiceAccount ${saRef} has no ${ROLE_ARN_ANNOTATION} annotation, so the webhook leaves its pods alone`,
+      fix: `${createHint()}   (or: kubectl annotate serviceaccount -n ${ns} ${saName} ${ROLE_ARN_ANNOTATION}=arn:${deps.partition}:iam::${deps.account}:role/ROLE)`,
+    });
   } else if (!parsed) {
-    add({ link: "annotation", status: "fail", message: `${ROLE_ARN_ANNOTATION}=${roleArn} is not a role ARN; STS would answer ValidationError "Request ARN is invalid"`, fix: `set it to arn:${deps.partition}:iam::${deps.account}:role/ROLE (not a provider, policy or other ARN)` });
+    add({
+      link: "annotation",
+      status: "fail",
+      message: `${ROLE_ARN_ANNOTATION}=${roleArn} is not a role ARN; STS would answer ValidationError "Request ARN is invalid"`,
+      fix: `set it to arn:${deps.partition}:iam::${deps.account}:role/ROLE (not a provider, policy or other ARN)`,
+    });
   } else {
-    add({ link: "annotation", status: "ok", message: `${ROLE_ARN_ANNOTATION}=${roleArn}${saAudience !== undefined ? `, ${AUDIENCE_ANNOTATION}=${saAudience}` : ""}` });
+    add({
+      link: "annotation",
+      status: "ok",
+      message: `${ROLE_ARN_ANNOTATION}=${roleArn}${saAudience !== undefined ? `, ${AUDIENCE_ANNOTATION}=${saAudience}` : ""}`,
+    });
   }
 
   // 3. the pod's mutation
@@ -151,11 +204,29 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
   if (req.pod === undefined) {
     add({ link: "pod-mutation", status: "skip", message: "no --pod given" });
   } else if (!pod) {
-    add({ link: "pod-mutation", status: "fail", message: `pod ${ns}/${req.pod} does not exist`, fix: "check the pod name and namespace" });
+    add({
+      link: "pod-mutation",
+      status: "fail",
+      message: `pod ${ns}/${req.pod} does not exist`,
+      fix: "check the pod name and namespace",
+    });
   } else {
     const m = checkPodMutation(pod, roleArn || undefined);
-    if (m.ok) add({ link: "pod-mutation", status: "ok", message: `pod ${ns}/${req.pod} has AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the ${TOKEN_VOLUME} volume mounted in every container` });
-    else add({ link: "pod-mutation", status: "fail", message: `pod ${ns}/${req.pod} was not mutated as expected: ${m.problems.join("; ")}`, fix: roleArn ? "pods are mutated only when created: delete and recreate the pod (e.g. kubectl rollout restart) now that the ServiceAccount is annotated, and check that the pod identity webhook (POST /admission/pod-identity) is registered for pod CREATE" : `annotate the ServiceAccount first (${createHint()}), then recreate the pod` });
+    if (m.ok)
+      add({
+        link: "pod-mutation",
+        status: "ok",
+        message: `pod ${ns}/${req.pod} has AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the ${TOKEN_VOLUME} volume mounted in every container`,
+      });
+    else
+      add({
+        link: "pod-mutation",
+        status: "fail",
+        message: `pod ${ns}/${req.pod} was not mutated as expected: ${m.problems.join("; ")}`,
+        fix: roleArn
+          ? "pods are mutated only when created: delete and recreate the pod (e.g. kubectl rollout restart) now that the ServiceAccount is annotated, and check that the pod identity webhook (POST /admission/pod-identity) is registered for pod CREATE"
+          : `annotate the ServiceAccount first (${createHint()}), then recreate the pod`,
+      });
   }
 
   // 4. a token as the projected volume would get it
@@ -164,15 +235,45 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
   let claims: WebIdentityClaims;
   try {
     const minted = createServiceAccountToken(
-      { cache: deps.cache, key: deps.signingKey, issuer: deps.issuer, apiAudiences: deps.apiAudiences, maxExpirationSeconds: deps.maxTokenSeconds, now: deps.now },
-      { namespace: ns, serviceAccount: saName, audiences: [audience], expirationSeconds: volume?.expirationSeconds ?? DEFAULT_TOKEN_SECONDS, boundPod: pod ? { name: pod.metadata.name } : undefined },
+      {
+        cache: deps.cache,
+        key: deps.signingKey,
+        issuer: deps.issuer,
+        apiAudiences: deps.apiAudiences,
+        maxExpirationSeconds: deps.maxTokenSeconds,
+        now: deps.now,
+      },
+      {
+        namespace: ns,
+        serviceAccount: saName,
+        audiences: [audience],
+        expirationSeconds: volume?.expirationSeconds ?? DEFAULT_TOKEN_SECONDS,
+        boundPod: pod ? { name: pod.metadata.name } : undefined,
+      },
     );
     token = minted.token;
     const c = minted.claims;
-    claims = { iss: c.iss, sub: c.sub, aud: c.aud, matchedAud: audience, exp: c.exp, iat: c.iat, nbf: c.nbf, raw: c as unknown as Record<string, unknown> };
-    add({ link: "token", status: "ok", message: `token as the projected volume gets it: iss ${c.iss}, sub ${c.sub}, aud ${JSON.stringify(c.aud)}, valid ${c.exp - c.iat} s` });
+    claims = {
+      iss: c.iss,
+      sub: c.sub,
+      aud: c.aud,
+      matchedAud: audience,
+      exp: c.exp,
+      iat: c.iat,
+      nbf: c.nbf,
+      raw: c as unknown as Record<string, unknown>,
+    };
+    add({
+      link: "token",
+      status: "ok",
+      message: `token as the projected volume gets it: iss ${c.iss}, sub ${c.sub}, aud ${JSON.stringify(c.aud)}, valid ${c.exp - c.iat} s`,
+    });
   } catch (e) {
-    add({ link: "token", status: "fail", message: `cannot mint a token for ${saRef}: ${e instanceof Error ? e.message : String(e)}` });
+    add({
+      link: "token",
+      status: "fail",
+      message: `cannot mint a token for ${saRef}: ${e instanceof Error ? e.message : String(e)}`,
+    });
     return out(roleArn);
   }
 
@@ -181,29 +282,82 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
   const provider = findProvider(deps, hostPath);
   const providerArn = provider?.arn ?? `arn:${deps.partition}:iam::${deps.account}:oidc-provider/${hostPath}`;
   if (!provider) {
-    add({ link: "provider", status: "fail", message: `no OIDC provider for issuer ${deps.issuer}; STS would answer InvalidIdentityToken "No OpenIDConnect provider found in your account for ${deps.issuer}"`, fix: `${createHint(parsed?.name)}   (or: aws iam create-open-id-connect-provider --url ${deps.issuer} --client-id-list ${audience})` });
+    add({
+      link: "provider",
+      status: "fail",
+      message: `no OIDC provider for issuer ${deps.issuer}; STS would answer InvalidIdentityToken "No OpenIDConnect provider found in your account for ${deps.issuer}"`,
+      fix: `${createHint(parsed?.name)}   (or: aws iam create-open-id-connect-provider --url ${deps.issuer} --client-id-list ${audience})`,
+    });
     add({ link: "audience", status: "skip", message: "no provider" });
   } else {
     add({ link: "provider", status: "ok", message: `issuer ${deps.issuer} → OIDC provider ${provider.arn}` });
-    if (provider.clientIds.includes(audience)) add({ link: "audience", status: "ok", message: `audience ${audience} is a client ID of the provider` });
-    else add({ link: "audience", status: "fail", message: `audience ${audience} is not among the provider's client IDs ${JSON.stringify(provider.clientIds)}; STS would answer InvalidIdentityToken "Incorrect token audience"`, fix: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${audience}${saAudience !== undefined ? `   (or fix the ${AUDIENCE_ANNOTATION} annotation: ${saAudience})` : ""}` });
+    if (provider.clientIds.includes(audience))
+      add({ link: "audience", status: "ok", message: `audience ${audience} is a client ID of the provider` });
+    else
+      add({
+        link: "audience",
+        status: "fail",
+        message: `audience ${audience} is not among the provider's client IDs ${JSON.stringify(provider.clientIds)}; STS would answer InvalidIdentityToken "Incorrect token audience"`,
+        fix: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${audience}${saAudience !== undefined ? `   (or fix the ${AUDIENCE_ANNOTATION} annotation: ${saAudience})` : ""}`,
+      });
   }
 
   // 7. the role, 8. its trust policy
-  const role = parsed && parsed.account === deps.account && parsed.partition === deps.partition ? findRole(deps, parsed.name) : undefined;
+  const role =
+    parsed && parsed.account === deps.account && parsed.partition === deps.partition
+      ? findRole(deps, parsed.name)
+      : undefined;
   const wanted = irsaTrustStatement(providerArn, hostPath, ns, saName, audience);
   if (!parsed) {
     add({ link: "role", status: "skip", message: "no role ARN" });
     add({ link: "trust-policy", status: "skip", message: "no role ARN" });
   } else if (!role || role.path !== parsed.path) {
-    const why = parsed.account !== deps.account ? `the ARN names account ${parsed.account}; kubeiam is account ${deps.account}` : !role ? `role ${parsed.name} does not exist` : `role ${parsed.name} has path ${role.path}, the ARN says ${parsed.path}`;
-    add({ link: "role", status: "fail", message: `${why}; STS would answer AccessDenied`, fix: role ? `set the annotation to ${role.arn}` : createHint(parsed.name) });
+    const why =
+      parsed.account !== deps.account
+        ? `the ARN names account ${parsed.account}; kubeiam is account ${deps.account}`
+        : !role
+          ? `role ${parsed.name} does not exist`
+          : `role ${parsed.name} has path ${role.path}, the ARN says ${parsed.path}`;
+    add({
+      link: "role",
+      status: "fail",
+      message: `${why}; STS would answer AccessDenied`,
+      fix: role ? `set the annotation to ${role.arn}` : createHint(parsed.name),
+    });
     add({ link: "trust-policy", status: "skip", message: "no role" });
   } else {
-    add({ link: "role", status: "ok", message: `role ${role.arn} exists (MaxSessionDuration ${role.maxSessionDuration} s)` });
-    const context = webIdentityContext(claims, { objectName: "", url: deps.issuer, hostPath, arn: providerArn, clientIds: [], thumbprints: [], createDate: "" }, "kubeiam-doctor", deps.now);
-    const trust = deps.policy.evaluate(role.trustPolicy, "trust", { principal: { type: "Federated", ids: [providerArn] }, action: "sts:AssumeRoleWithWebIdentity", resource: role.arn, context });
-    if (trust.decision === "Allow") add({ link: "trust-policy", status: "ok", message: `the trust policy of ${role.name} allows ${sub} from ${providerArn}`, details: trust.reasons });
+    add({
+      link: "role",
+      status: "ok",
+      message: `role ${role.arn} exists (MaxSessionDuration ${role.maxSessionDuration} s)`,
+    });
+    const context = webIdentityContext(
+      claims,
+      {
+        objectName: "",
+        url: deps.issuer,
+        hostPath,
+        arn: providerArn,
+        clientIds: [],
+        thumbprints: [],
+        createDate: "",
+      },
+      "kubeiam-doctor",
+      deps.now,
+    );
+    const trust = deps.policy.evaluate(role.trustPolicy, "trust", {
+      principal: { type: "Federated", ids: [providerArn] },
+      action: "sts:AssumeRoleWithWebIdentity",
+      resource: role.arn,
+      context,
+    });
+    if (trust.decision === "Allow")
+      add({
+        link: "trust-policy",
+        status: "ok",
+        message: `the trust policy of ${role.name} allows ${sub} from ${providerArn}`,
+        details: trust.reasons,
+      });
     else {
       add({
         link: "trust-policy",
@@ -220,17 +374,36 @@ export async function diagnoseIrsa(deps: DoctorIrsaDeps, req: DoctorIrsaRequest)
     add({ link: "result", status: "skip", message: "no role to assume" });
     return out();
   }
-  const d = await decideAssumeRoleWithWebIdentity(new Map([["RoleArn", roleArn], ["RoleSessionName", "kubeiam-doctor"], ["WebIdentityToken", token]]), {
-    account: deps.account,
-    partition: deps.partition,
-    role: (n) => findRole(deps, n),
-    providers: () => listProviders(deps),
-    resolveKey: deps.resolveKey,
-    policy: deps.policy,
-    callerPolicies: () => [],
-    now: deps.now,
-  });
-  if (d.ok) add({ link: "result", status: "ok", message: `AssumeRoleWithWebIdentity succeeds: the pod gets ${d.session.arn.replace(/kubeiam-doctor$/, "<session>")}`, details: d.reasons });
-  else add({ link: "result", status: "fail", message: `AssumeRoleWithWebIdentity fails: ${d.error.code} (${d.error.status}) ${d.error.message}`, details: d.reasons });
+  const d = await decideAssumeRoleWithWebIdentity(
+    new Map([
+      ["RoleArn", roleArn],
+      ["RoleSessionName", "kubeiam-doctor"],
+      ["WebIdentityToken", token],
+    ]),
+    {
+      account: deps.account,
+      partition: deps.partition,
+      role: (n) => findRole(deps, n),
+      providers: () => listProviders(deps),
+      resolveKey: deps.resolveKey,
+      policy: deps.policy,
+      callerPolicies: () => [],
+      now: deps.now,
+    },
+  );
+  if (d.ok)
+    add({
+      link: "result",
+      status: "ok",
+      message: `AssumeRoleWithWebIdentity succeeds: the pod gets ${d.session.arn.replace(/kubeiam-doctor$/, "<session>")}`,
+      details: d.reasons,
+    });
+  else
+    add({
+      link: "result",
+      status: "fail",
+      message: `AssumeRoleWithWebIdentity fails: ${d.error.code} (${d.error.status}) ${d.error.message}`,
+      details: d.reasons,
+    });
   return out(roleArn);
 }

@@ -15,16 +15,36 @@ export interface IrsaTrustStatement {
   Condition: { StringEquals: Record<string, string> };
 }
 
-export function irsaTrustStatement(providerArn: string, hostPath: string, namespace: string, serviceAccount: string, audience = DEFAULT_AUDIENCE): IrsaTrustStatement {
+export function irsaTrustStatement(
+  providerArn: string,
+  hostPath: string,
+  namespace: string,
+  serviceAccount: string,
+  audience = DEFAULT_AUDIENCE,
+): IrsaTrustStatement {
   return {
     Effect: "Allow",
     Principal: { Federated: providerArn },
     Action: "sts:AssumeRoleWithWebIdentity",
-    Condition: { StringEquals: { [`${hostPath}:aud`]: audience, [`${hostPath}:sub`]: serviceAccountSubject(namespace, serviceAccount) } },
+    Condition: {
+      StringEquals: {
+        [`${hostPath}:aud`]: audience,
+        [`${hostPath}:sub`]: serviceAccountSubject(namespace, serviceAccount),
+      },
+    },
   };
 }
 
 /** The whole document, as JSON text (what IAM stores). */
-export function irsaTrustPolicy(providerArn: string, hostPath: string, namespace: string, serviceAccount: string, audience = DEFAULT_AUDIENCE): string {
-  return JSON.stringify({ Version: "2012-10-17", Statement: [irsaTrustStatement(providerArn, hostPath, namespace, serviceAccount, audience)] });
+export function irsaTrustPolicy(
+  providerArn: string,
+  hostPath: string,
+  namespace: string,
+  serviceAccount: string,
+  audience = DEFAULT_AUDIENCE,
+): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [irsaTrustStatement(providerArn, hostPath, namespace, serviceAccount, audience)],
+  });
 }

@@ -43,6 +43,16 @@ export interface Explanation {
   readonly reasons: readonly Reason[];
 }
 
+/**
+ * How far a rule is from allowing: one per difference, but a rule for the other kind of request
+ * (URLs for a resource request, or resources for a URL) is farther than any rule of the right kind.
+ */
+function distance(differences: readonly RuleDifference[]): number {
+  let d = 0;
+  for (const x of differences) d += x.field === "requestKind" ? 100 : 1;
+  return d;
+}
+
 export function explain(index: RbacIndex, attrs: Attributes): Explanation {
   const result = authorize(index, attrs);
   const ns = requestNamespace(attrs);
@@ -62,6 +72,7 @@ export function explain(index: RbacIndex, attrs: Attributes): Explanation {
   applying.push(...inNs, ...elsewhere);
 
   let nearest: NearestRule | undefined;
+  let nearestCost = Infinity;
   for (const { b, si, inScope } of applying) {
     const res = index.resolve(b);
     const entry = {
@@ -86,7 +97,9 @@ export function explain(index: RbacIndex, attrs: Attributes): Explanation {
               : `RoleBinding ${b.namespace}/${b.name} grants only inside namespace ${JSON.stringify(b.namespace)}, not ${JSON.stringify(ns)}`,
         });
       }
-      if (!nearest || differences.length < nearest.differences.length) {
+      const cost = distance(differences);
+      if (cost < nearestCost) {
+        nearestCost = cost;
         nearest = {
           binding: entry.binding,
           role: entry.role,

@@ -48,24 +48,78 @@ export function assumeRole(p: QueryParams, caller: Caller, deps: StsDeps): StsOu
   const problems = [...roleArnProblems(roleArn), ...sessionNameProblems(sessionName), ...dur.problems];
   if (externalId !== undefined) {
     problems.push(...lengthProblems(externalId, "externalId", 2, 1224));
-    if (!/^[\w+=,.@:/-]*$/.test(externalId)) problems.push({ value: externalId, member: "externalId", constraint: "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*" });
+    if (!/^[\w+=,.@:/-]*$/.test(externalId))
+      problems.push({
+        value: externalId,
+        member: "externalId",
+        constraint: "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*",
+      });
   }
   if (sourceIdentity !== undefined) {
     problems.push(...lengthProblems(sourceIdentity, "sourceIdentity", 2, 64));
-    if (!/^[\w+=,.@-]*$/.test(sourceIdentity)) problems.push({ value: sourceIdentity, member: "sourceIdentity", constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*" });
+    if (!/^[\w+=,.@-]*$/.test(sourceIdentity))
+      problems.push({
+        value: sourceIdentity,
+        member: "sourceIdentity",
+        constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+      });
   }
   if (problems.length > 0 || roleArn === undefined || sessionName === undefined) {
     const error = constraintError(problems);
-    return { ok: false, error, subject: caller.arn, reasons: [{ check: "sts.parameters", ok: false, message: error.message }] };
+    return {
+      ok: false,
+      error,
+      subject: caller.arn,
+      reasons: [{ check: "sts.parameters", ok: false, message: error.message }],
+    };
   }
   const policies = sessionPolicies(p, deps.policy);
-  if (!("arns" in policies)) return { ok: false, error: policies, subject: caller.arn, reasons: [{ check: "sts.session-policy", ok: false, message: policies.message }] };
+  if (!("arns" in policies))
+    return {
+      ok: false,
+      error: policies,
+      subject: caller.arn,
+      reasons: [{ check: "sts.session-policy", ok: false, message: policies.message }],
+    };
   const arn = parseRoleArn(roleArn);
-  if (!arn) return { ok: false, error: invalidRoleArn(), subject: caller.arn, reasons: [{ check: "sts.role-arn", ok: false, message: `RoleArn ${roleArn} is not a role ARN`, actual: roleArn }] };
-  const denied = (why: Reason[]): StsOutcome => ({ ok: false, error: awsErrors.accessDenied(`User: ${caller.arn} is not authorized to perform: ${ACTION} on resource: ${roleArn}`), subject: caller.arn, reasons: why });
-  const role = arn.account === deps.account && arn.partition === deps.partition ? deps.role(arn.name) : undefined;
+  if (!arn)
+    return {
+      ok: false,
+      error: invalidRoleArn(),
+      subject: caller.arn,
+      reasons: [
+        {
+          check: "sts.role-arn",
+          ok: false,
+          message: `RoleArn ${roleArn} is not a role ARN`,
+          actual: roleArn,
+        },
+      ],
+    };
+  const denied = (why: Reason[]): StsOutcome => ({
+    ok: false,
+    error: awsErrors.accessDenied(
+      `User: ${caller.arn} is not authorized to perform: ${ACTION} on resource: ${roleArn}`,
+    ),
+    subject: caller.arn,
+    reasons: why,
+  });
+  const role =
+    arn.account === deps.account && arn.partition === deps.partition ? deps.role(arn.name) : undefined;
   if (!role || role.path !== arn.path) {
-    return denied([{ check: "sts.role", ok: false, message: arn.account !== deps.account || arn.partition !== deps.partition ? `the role ARN names account ${arn.account}; kubeiam is account ${deps.account}` : !role ? `role ${arn.name} does not exist` : `role ${arn.name} has path ${role.path}; the ARN says ${arn.path}`, actual: roleArn }]);
+    return denied([
+      {
+        check: "sts.role",
+        ok: false,
+        message:
+          arn.account !== deps.account || arn.partition !== deps.partition
+            ? `the role ARN names account ${arn.account}; kubeiam is account ${deps.account}`
+            : !role
+              ? `role ${arn.name} does not exist`
+              : `role ${arn.name} has path ${role.path}; the ARN says ${arn.path}`,
+        actual: roleArn,
+      },
+    ]);
   }
   const context: Record<string, ContextValue> = {
     "aws:PrincipalArn": caller.type === "user" ? caller.arn : caller.session.roleArn,
@@ -79,11 +133,30 @@ export function assumeRole(p: QueryParams, caller: Caller, deps: StsDeps): StsOu
   if (caller.type === "user") context["aws:username"] = caller.user.name;
   if (externalId !== undefined) context["sts:ExternalId"] = externalId;
   if (sourceIdentity !== undefined) context["sts:SourceIdentity"] = sourceIdentity;
-  const trust = deps.policy.evaluate(role.trustPolicy, "trust", { principal: { type: "AWS", ids: principalIds(caller, deps.partition) }, action: ACTION, resource: role.arn, context });
+  const trust = deps.policy.evaluate(role.trustPolicy, "trust", {
+    principal: { type: "AWS", ids: principalIds(caller, deps.partition) },
+    action: ACTION,
+    resource: role.arn,
+    context,
+  });
   if (trust.decision !== "Allow") {
-    return denied([...trust.reasons, { check: "sts.trust-policy", ok: false, message: `the trust policy of ${role.arn} ${trust.decision === "ExplicitDeny" ? "explicitly denies" : "does not allow"} ${ACTION} for ${caller.arn}` }]);
+    return denied([
+      ...trust.reasons,
+      {
+        check: "sts.trust-policy",
+        ok: false,
+        message: `the trust policy of ${role.arn} ${trust.decision === "ExplicitDeny" ? "explicitly denies" : "does not allow"} ${ACTION} for ${caller.arn}`,
+      },
+    ]);
   }
-  const reasons: Reason[] = [...trust.reasons, { check: "sts.trust-policy", ok: true, message: `the trust policy of ${role.arn} allows ${caller.arn}${trust.matchedPrincipal !== undefined ? ` (principal ${trust.matchedPrincipal})` : ""}` }];
+  const reasons: Reason[] = [
+    ...trust.reasons,
+    {
+      check: "sts.trust-policy",
+      ok: true,
+      message: `the trust policy of ${role.arn} allows ${caller.arn}${trust.matchedPrincipal !== undefined ? ` (principal ${trust.matchedPrincipal})` : ""}`,
+    },
+  ];
   // A trust policy that names only the account delegates to the account's own policies.
   if (isAccountPrincipal(trust.matchedPrincipal, caller)) {
     const q = { action: ACTION, resource: role.arn, context };
@@ -91,17 +164,63 @@ export function assumeRole(p: QueryParams, caller: Caller, deps: StsDeps): StsOu
     const explicit = answers.some((a) => a.decision === "ExplicitDeny");
     const allowed = answers.some((a) => a.decision === "Allow");
     if (explicit || !allowed) {
-      return denied([...reasons, ...answers.flatMap((a) => a.reasons), { check: "sts.identity-policy", ok: false, message: explicit ? `an identity policy of ${caller.arn} explicitly denies ${ACTION} on ${role.arn}` : `the trust policy trusts the whole account ${caller.account}, so ${caller.arn} also needs an identity policy allowing ${ACTION} on ${role.arn}; none of its ${answers.length} policies does` }]);
+      return denied([
+        ...reasons,
+        ...answers.flatMap((a) => a.reasons),
+        {
+          check: "sts.identity-policy",
+          ok: false,
+          message: explicit
+            ? `an identity policy of ${caller.arn} explicitly denies ${ACTION} on ${role.arn}`
+            : `the trust policy trusts the whole account ${caller.account}, so ${caller.arn} also needs an identity policy allowing ${ACTION} on ${role.arn}; none of its ${answers.length} policies does`,
+        },
+      ]);
     }
-    reasons.push({ check: "sts.identity-policy", ok: true, message: `an identity policy of ${caller.arn} allows ${ACTION} on ${role.arn}` });
+    reasons.push({
+      check: "sts.identity-policy",
+      ok: true,
+      message: `an identity policy of ${caller.arn} allows ${ACTION} on ${role.arn}`,
+    });
   }
   const chained = caller.type === "assumed-role";
   const seconds = dur.seconds ?? DEFAULT_DURATION_SECONDS;
   if (chained && seconds > CHAINED_MAX_SECONDS) {
-    return { ok: false, error: awsErrors.validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."), subject: caller.arn, reasons: [...reasons, { check: "sts.duration", ok: false, message: `role chaining (a role session assuming a role) limits sessions to ${CHAINED_MAX_SECONDS} s; ${seconds} s requested`, expected: `<= ${CHAINED_MAX_SECONDS}`, actual: seconds }] };
+    return {
+      ok: false,
+      error: awsErrors.validation(
+        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+      ),
+      subject: caller.arn,
+      reasons: [
+        ...reasons,
+        {
+          check: "sts.duration",
+          ok: false,
+          message: `role chaining (a role session assuming a role) limits sessions to ${CHAINED_MAX_SECONDS} s; ${seconds} s requested`,
+          expected: `<= ${CHAINED_MAX_SECONDS}`,
+          actual: seconds,
+        },
+      ],
+    };
   }
   if (seconds > role.maxSessionDuration) {
-    return { ok: false, error: awsErrors.validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), subject: caller.arn, reasons: [...reasons, { check: "sts.duration", ok: false, message: `DurationSeconds ${seconds} exceeds the MaxSessionDuration ${role.maxSessionDuration} of ${role.arn}`, expected: `<= ${role.maxSessionDuration}`, actual: seconds }] };
+    return {
+      ok: false,
+      error: awsErrors.validation(
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+      ),
+      subject: caller.arn,
+      reasons: [
+        ...reasons,
+        {
+          check: "sts.duration",
+          ok: false,
+          message: `DurationSeconds ${seconds} exceeds the MaxSessionDuration ${role.maxSessionDuration} of ${role.arn}`,
+          expected: `<= ${role.maxSessionDuration}`,
+          actual: seconds,
+        },
+      ],
+    };
   }
   const expiresAt = deps.now + seconds * 1000;
   const session: SessionIdentity = {
@@ -118,8 +237,24 @@ export function assumeRole(p: QueryParams, caller: Caller, deps: StsDeps): StsOu
   if (policies.policy !== undefined) session.sessionPolicy = policies.policy;
   if (policies.arns.length > 0) session.sessionPolicyArns = policies.arns;
   const creds = issueSessionCredentials(deps.sealingKey(), session);
-  const result: { [name: string]: XmlValue } = { Credentials: credentialsXml(creds), AssumedRoleUser: { AssumedRoleId: session.userId, Arn: session.arn } };
-  if (policies.packedSize !== undefined) Object.assign(result, { PackedPolicySize: policies.packedSize, ...sessionTokenUsage(creds) });
+  const result: { [name: string]: XmlValue } = {
+    Credentials: credentialsXml(creds),
+    AssumedRoleUser: { AssumedRoleId: session.userId, Arn: session.arn },
+  };
+  if (policies.packedSize !== undefined)
+    Object.assign(result, { PackedPolicySize: policies.packedSize, ...sessionTokenUsage(creds) });
   if (session.sourceIdentity !== undefined) result.SourceIdentity = session.sourceIdentity;
-  return { ok: true, result, subject: caller.arn, reasons: [...reasons, { check: "sts.issued", ok: true, message: `issued credentials for ${session.arn}${chained ? " (role chaining)" : ""} until ${isoSeconds(session.expiresAt)}` }] };
+  return {
+    ok: true,
+    result,
+    subject: caller.arn,
+    reasons: [
+      ...reasons,
+      {
+        check: "sts.issued",
+        ok: true,
+        message: `issued credentials for ${session.arn}${chained ? " (role chaining)" : ""} until ${isoSeconds(session.expiresAt)}`,
+      },
+    ],
+  };
 }

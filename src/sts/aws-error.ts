@@ -20,10 +20,17 @@ export class AwsError extends Error {
 export const awsErrors = {
   validation: (message: string) => new AwsError("ValidationError", message, 400),
   missingAction: () => new AwsError("MissingAction", "Missing Action", 400),
-  invalidAction: (action: string, version = "2011-06-15") => new AwsError("InvalidAction", `Could not find operation ${action} for version ${version}`, 400),
+  invalidAction: (action: string, version = "2011-06-15") =>
+    new AwsError("InvalidAction", `Could not find operation ${action} for version ${version}`, 400),
   /** A parameter given twice (our wording; AWS's last-one-wins is not followed, see docs/iam.md). */
-  duplicateParameter: (name: string) => new AwsError("ValidationError", `The parameter ${name} was specified more than once`, 400),
-  unsupportedContentType: (ct: string) => new AwsError("InvalidParameterValue", `Unsupported content type ${ct}; use application/x-www-form-urlencoded`, 400),
+  duplicateParameter: (name: string) =>
+    new AwsError("ValidationError", `The parameter ${name} was specified more than once`, 400),
+  unsupportedContentType: (ct: string) =>
+    new AwsError(
+      "InvalidParameterValue",
+      `Unsupported content type ${ct}; use application/x-www-form-urlencoded`,
+      400,
+    ),
   accessDenied: (message: string) => new AwsError("AccessDenied", message, 403),
   invalidIdentityToken: (message: string) => new AwsError("InvalidIdentityToken", message, 400),
   expiredTokenException: (message: string) => new AwsError("ExpiredTokenException", message, 400),
@@ -36,9 +43,16 @@ export const awsErrors = {
   limitExceeded: (message: string) => new AwsError("LimitExceeded", message, 409),
   deleteConflict: (message: string) => new AwsError("DeleteConflict", message, 409),
   invalidInput: (message: string) => new AwsError("InvalidInput", message, 400),
-  invalidClientTokenId: () => new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
-  expiredToken: () => new AwsError("ExpiredToken", "The security token included in the request is expired", 403),
-  internal: () => new AwsError("InternalFailure", "The request processing has failed because of an unknown error, exception or failure.", 500),
+  invalidClientTokenId: () =>
+    new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
+  expiredToken: () =>
+    new AwsError("ExpiredToken", "The security token included in the request is expired", 403),
+  internal: () =>
+    new AwsError(
+      "InternalFailure",
+      "The request processing has failed because of an unknown error, exception or failure.",
+      500,
+    ),
 };
 
 export interface ConstraintProblem {
@@ -52,6 +66,9 @@ export interface ConstraintProblem {
 /** "1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: …" */
 export function constraintError(problems: readonly ConstraintProblem[]): AwsError {
   const n = problems.length;
-  const parts = problems.map((p) => `Value ${p.value === undefined ? "null" : `'${p.value}'`} at '${p.member}' failed to satisfy constraint: ${p.constraint}`);
+  const parts = problems.map(
+    (p) =>
+      `Value ${p.value === undefined ? "null" : `'${p.value}'`} at '${p.member}' failed to satisfy constraint: ${p.constraint}`,
+  );
   return awsErrors.validation(`${n} validation error${n === 1 ? "" : "s"} detected: ${parts.join("; ")}`);
 }

@@ -3,5 +3,10 @@ import type { Caller } from "./caller.js";
 import type { StsOutcome } from "./deps.js";
 
 export function getCallerIdentity(caller: Caller): StsOutcome {
-  return { ok: true, result: { Arn: caller.arn, UserId: caller.userId, Account: caller.account }, subject: caller.arn, reasons: [{ check: "sts.caller", ok: true, message: `caller is ${caller.arn}` }] };
+  return {
+    ok: true,
+    result: { Arn: caller.arn, UserId: caller.userId, Account: caller.account },
+    subject: caller.arn,
+    reasons: [{ check: "sts.caller", ok: true, message: `caller is ${caller.arn}` }],
+  };
 }

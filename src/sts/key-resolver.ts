@@ -41,7 +41,11 @@ export function createKeyResolver(o: KeyResolverOptions): KeyResolver {
       const doc = await r.discover();
       const issuerHost = new URL(provider.url).host;
       const jwksHost = new URL(doc.jwks_uri).host;
-      if (jwksHost !== issuerHost) return { kind: "unreachable", detail: `the discovery document's jwks_uri ${doc.jwks_uri} is on host ${jwksHost}, not the issuer's host ${issuerHost}; keys are fetched only from the issuer's host` };
+      if (jwksHost !== issuerHost)
+        return {
+          kind: "unreachable",
+          detail: `the discovery document's jwks_uri ${doc.jwks_uri} is on host ${jwksHost}, not the issuer's host ${issuerHost}; keys are fetched only from the issuer's host`,
+        };
       const keys = await r.getKeys(kid);
       const match = keys.find((k) => (k.kid ?? "") === kid);
       return match ? { kind: "key", key: match.key } : { kind: "no-key" };

@@ -31,9 +31,17 @@ export function requiredProblem(member: string): ConstraintProblem {
   return { value: undefined, member, constraint: "Member must not be null" };
 }
 
-export function lengthProblems(value: string, member: string, min: number, max: number, shown: string = value): ConstraintProblem[] {
-  if (value.length > max) return [{ value: shown, member, constraint: `Member must have length less than or equal to ${max}` }];
-  if (value.length < min) return [{ value: shown, member, constraint: `Member must have length greater than or equal to ${min}` }];
+export function lengthProblems(
+  value: string,
+  member: string,
+  min: number,
+  max: number,
+  shown: string = value,
+): ConstraintProblem[] {
+  if (value.length > max)
+    return [{ value: shown, member, constraint: `Member must have length less than or equal to ${max}` }];
+  if (value.length < min)
+    return [{ value: shown, member, constraint: `Member must have length greater than or equal to ${min}` }];
   return [];
 }
 
@@ -44,18 +52,52 @@ export function roleArnProblems(v: string | undefined): ConstraintProblem[] {
 export function sessionNameProblems(v: string | undefined): ConstraintProblem[] {
   if (v === undefined) return [requiredProblem("roleSessionName")];
   const p = lengthProblems(v, "roleSessionName", 2, 64);
-  if (!SESSION_NAME.test(v)) p.push({ value: v, member: "roleSessionName", constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*" });
+  if (!SESSION_NAME.test(v))
+    p.push({
+      value: v,
+      member: "roleSessionName",
+      constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+    });
   return p;
 }
 
 /** DurationSeconds: an integer from 900 to 43200 (the role's own maximum is checked later). */
-export function durationParam(v: string | undefined): { problems: ConstraintProblem[]; seconds: number | undefined } {
+export function durationParam(v: string | undefined): {
+  problems: ConstraintProblem[];
+  seconds: number | undefined;
+} {
   if (v === undefined) return { problems: [], seconds: undefined };
   // Not a number at all: AWS's wording is unknown; ours follows the constraint form.
-  if (!/^-?\d{1,12}$/.test(v)) return { problems: [{ value: v, member: "durationSeconds", constraint: "Member must be a whole number of seconds" }], seconds: undefined };
+  if (!/^-?\d{1,12}$/.test(v))
+    return {
+      problems: [
+        { value: v, member: "durationSeconds", constraint: "Member must be a whole number of seconds" },
+      ],
+      seconds: undefined,
+    };
   const n = Number(v);
-  if (n < MIN_DURATION_SECONDS) return { problems: [{ value: v, member: "durationSeconds", constraint: `Member must have value greater than or equal to ${MIN_DURATION_SECONDS}` }], seconds: n };
-  if (n > MAX_DURATION_SECONDS) return { problems: [{ value: v, member: "durationSeconds", constraint: `Member must have value less than or equal to ${MAX_DURATION_SECONDS}` }], seconds: n };
+  if (n < MIN_DURATION_SECONDS)
+    return {
+      problems: [
+        {
+          value: v,
+          member: "durationSeconds",
+          constraint: `Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`,
+        },
+      ],
+      seconds: n,
+    };
+  if (n > MAX_DURATION_SECONDS)
+    return {
+      problems: [
+        {
+          value: v,
+          member: "durationSeconds",
+          constraint: `Member must have value less than or equal to ${MAX_DURATION_SECONDS}`,
+        },
+      ],
+      seconds: n,
+    };
   return { problems: [], seconds: n };
 }
 
@@ -96,9 +138,19 @@ export function sessionPolicies(p: QueryParams, policy: PolicyPort): SessionPoli
   if (text !== undefined) {
     const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
     problems.push(...lengthProblems(text, "policy", 1, MAX_SESSION_POLICY, shown));
-    if (text.length > 0 && !POLICY_CHARS.test(text)) problems.push({ value: shown, member: "policy", constraint: "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" });
+    if (text.length > 0 && !POLICY_CHARS.test(text))
+      problems.push({
+        value: shown,
+        member: "policy",
+        constraint: "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+      });
   }
-  if (arns.length > MAX_POLICY_ARNS) problems.push({ value: `[${arns.length} ARNs]`, member: "policyArns", constraint: `Member must have length less than or equal to ${MAX_POLICY_ARNS}` });
+  if (arns.length > MAX_POLICY_ARNS)
+    problems.push({
+      value: `[${arns.length} ARNs]`,
+      member: "policyArns",
+      constraint: `Member must have length less than or equal to ${MAX_POLICY_ARNS}`,
+    });
   arns.forEach((a, i) => problems.push(...lengthProblems(a, `policyArns.${i + 1}.member.arn`, 20, 2048)));
   if (problems.length > 0) return constraintError(problems);
   if (text !== undefined) {
@@ -111,12 +163,20 @@ export function sessionPolicies(p: QueryParams, policy: PolicyPort): SessionPoli
   if (text === undefined && arns.length === 0) return out;
   const packed = (text?.length ?? 0) + arns.reduce((n, a) => n + a.length, 0);
   const percent = Math.ceil((packed / MAX_SESSION_POLICY) * 100);
-  if (percent > 100) return awsErrors.packedPolicyTooLarge(`Packed policy consumes ${percent}% of allotted space, please use smaller policy.`);
+  if (percent > 100)
+    return awsErrors.packedPolicyTooLarge(
+      `Packed policy consumes ${percent}% of allotted space, please use smaller policy.`,
+    );
   if (text !== undefined) out.policy = text;
   out.packedSize = percent;
   return out;
 }
 
 export function credentialsXml(c: IssuedCredentials): { [name: string]: XmlValue } {
-  return { AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken, Expiration: isoSeconds(c.expiration) };
+  return {
+    AccessKeyId: c.accessKeyId,
+    SecretAccessKey: c.secretAccessKey,
+    SessionToken: c.sessionToken,
+    Expiration: isoSeconds(c.expiration),
+  };
 }

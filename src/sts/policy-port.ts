@@ -14,7 +14,11 @@ export interface PolicyQuestion {
   context: Readonly<Record<string, ContextValue>>;
 }
 
-export type PolicyAnswer = { decision: "Allow" | "ExplicitDeny" | "ImplicitDeny"; reasons: Reason[]; matchedPrincipal?: string };
+export type PolicyAnswer = {
+  decision: "Allow" | "ExplicitDeny" | "ImplicitDeny";
+  reasons: Reason[];
+  matchedPrincipal?: string;
+};
 
 export interface PolicyPort {
   /** Evaluates one policy document (JSON text). A document that does not parse denies, with the reason. */

@@ -13,18 +13,26 @@ import { IAM_ACTIONS, callerPolicies, findRole, findUser, listProviders, runIamA
 import type { VerifyOptions } from "../sigv4/verify-signature.js";
 import type { IncomingSignedRequest } from "../sigv4/types.js";
 import { AwsError, awsErrors } from "./aws-error.js";
-import { assumeRoleWithWebIdentity, decideAssumeRoleWithWebIdentity, type WebIdentityDecision } from "./assume-role-with-web-identity.js";
+import {
+  assumeRoleWithWebIdentity,
+  decideAssumeRoleWithWebIdentity,
+  type WebIdentityDecision,
+} from "./assume-role-with-web-identity.js";
 import { assumeRole } from "./assume-role.js";
 import { getCallerIdentity } from "./get-caller-identity.js";
 import type { StsDeps } from "./deps.js";
-import { authenticateCaller, type Caller, type CallerResult } from "./caller.js";
+import { authenticateCaller, type Caller, type CallerDeps, type CallerResult } from "./caller.js";
 import { createSessionOpener } from "./session-credentials.js";
 import type { PolicyPort } from "./policy-port.js";
 import { parseQueryParams, type QueryParams } from "./query.js";
 import type { KeyResolver } from "./web-identity.js";
 import { IAM_NS, STS_NS, errorXml, successXml, type XmlValue } from "./xml.js";
 
-export const STS_ACTIONS: ReadonlySet<string> = new Set(["AssumeRoleWithWebIdentity", "AssumeRole", "GetCallerIdentity"]);
+export const STS_ACTIONS: ReadonlySet<string> = new Set([
+  "AssumeRoleWithWebIdentity",
+  "AssumeRole",
+  "GetCallerIdentity",
+]);
 
 export interface AwsServiceDeps {
   account: string;
@@ -60,31 +68,93 @@ export interface AwsResponse {
   reasons: Reason[];
 }
 
-function render(json: boolean, ns: string, action: string, result: { [name: string]: XmlValue } | undefined, requestId: string): { contentType: string; body: string } {
+function render(
+  json: boolean,
+  ns: string,
+  action: string,
+  result: { [name: string]: XmlValue } | undefined,
+  requestId: string,
+): { contentType: string; body: string } {
   if (json) {
-    return { contentType: "application/json", body: JSON.stringify({ [`${action}Response`]: { [`${action}Result`]: result ?? {}, ResponseMetadata: { RequestId: requestId } } }) };
+    return {
+      contentType: "application/json",
+      body: JSON.stringify({
+        [`${action}Response`]: {
+          [`${action}Result`]: result ?? {},
+          ResponseMetadata: { RequestId: requestId },
+        },
+      }),
+    };
   }
   return { contentType: "text/xml", body: successXml(ns, action, result, requestId) };
 }
 
-function renderError(json: boolean, ns: string, e: AwsError, requestId: string): { contentType: string; body: string } {
-  if (json) return { contentType: "application/json", body: JSON.stringify({ Error: { Code: e.code, Message: e.message, Type: e.type }, RequestId: requestId }) };
+function renderError(
+  json: boolean,
+  ns: string,
+  e: AwsError,
+  requestId: string,
+): { contentType: string; body: string } {
+  if (json)
+    return {
+      contentType: "application/json",
+      body: JSON.stringify({
+        Error: { Code: e.code, Message: e.message, Type: e.type },
+        RequestId: requestId,
+      }),
+    };
   return { contentType: "text/xml", body: errorXml(ns, e, requestId) };
+}
+
+/** What a reply needs to know about its request. */
+interface Reply {
+  json: boolean;
+  requestId: string;
+  ns: string;
+  action: string;
+  service: "sts" | "iam";
+}
+
+function ok(
+  c: Reply,
+  result: { [name: string]: XmlValue } | undefined,
+  subject: string | undefined,
+  reasons: Reason[],
+): AwsResponse {
+  return {
+    status: 200,
+    ...render(c.json, c.ns, c.action, result, c.requestId),
+    requestId: c.requestId,
+    action: c.action,
+    service: c.service,
+    allowed: true,
+    subject,
+    reasons,
+  };
+}
+
+function fail(c: Reply, e: AwsError, subject: string | undefined, reasons: Reason[]): AwsResponse {
+  return {
+    status: e.status,
+    ...renderError(c.json, c.ns, e, c.requestId),
+    requestId: c.requestId,
+    action: c.action || "(none)",
+    service: c.service,
+    allowed: false,
+    subject,
+    reasons,
+  };
 }
 
 export class AwsService {
   private readonly openSession = createSessionOpener();
+  /** Per-request dependencies minus the time, built once (no closures per request). */
+  private readonly sts: Omit<StsDeps, "now">;
+  private readonly callers: Omit<CallerDeps, "now">;
 
-  constructor(private readonly d: AwsServiceDeps) {}
-
-  private lookups(): { cache: ObjectCache; account: string; partition: string } {
-    return { cache: this.d.cache, account: this.d.account, partition: this.d.partition };
-  }
-
-  stsDeps(now: number): StsDeps {
-    const d = this.d;
+  constructor(private readonly d: AwsServiceDeps) {
     const l = this.lookups();
-    return {
+    this.sts = {
       account: d.account,
       partition: d.partition,
       role: (name) => findRole(l, name),
@@ -93,15 +163,27 @@ export class AwsService {
       sealingKey: () => d.sealing().active,
       policy: d.policy,
       callerPolicies: (c) => callerPolicies(l, c),
-      now,
       webIdentitySkewSeconds: d.webIdentitySkewSeconds,
+    };
+    this.callers = {
+      account: d.account,
+      accessKey: (id) => d.accessKeys.get(id),
+      user: (name) => findUser(l, name),
+      sealingKeys: () => d.sealing().all,
+      openSession: this.openSession,
     };
   }
 
+  private lookups(): { cache: ObjectCache; account: string; partition: string } {
+    return { cache: this.d.cache, account: this.d.account, partition: this.d.partition };
+  }
+
+  stsDeps(now: number): StsDeps {
+    return { ...this.sts, now };
+  }
+
   authenticate(req: IncomingSignedRequest, now: number, opts: VerifyOptions): CallerResult {
-    const d = this.d;
-    const l = this.lookups();
-    return authenticateCaller(req, { account: d.account, accessKey: (id) => d.accessKeys.get(id), user: (name) => findUser(l, name), sealingKeys: () => d.sealing().all, openSession: this.openSession, now }, opts);
+    return authenticateCaller(req, { ...this.callers, now }, opts);
   }
 
   /** The AssumeRoleWithWebIdentity decision for these parameters, without issuing credentials. */
@@ -111,42 +193,62 @@ export class AwsService {
 
   /** Handles one query-protocol request (POST form body or GET query string). */
   async handle(req: AwsRequest): Promise<AwsResponse> {
-    const json = (req.accept ?? "").toLowerCase().includes("application/json");
     const now = this.d.now();
-    const requestId = randomUUID();
-    let ns = STS_NS;
-    let action = "";
-    let service: "sts" | "iam" = "sts";
-    const ok = (result: { [name: string]: XmlValue } | undefined, subject: string | undefined, reasons: Reason[]): AwsResponse => ({ status: 200, ...render(json, ns, action, result, requestId), requestId, action, service, allowed: true, subject, reasons });
-    const fail = (e: AwsError, subject: string | undefined, reasons: Reason[]): AwsResponse => ({ status: e.status, ...renderError(json, ns, e, requestId), requestId, action: action || "(none)", service, allowed: false, subject, reasons });
+    const c: Reply = {
+      json: (req.accept ?? "").toLowerCase().includes("application/json"),
+      requestId: randomUUID(),
+      ns: STS_NS,
+      action: "",
+      service: "sts",
+    };
     try {
-      const params = parseQueryParams(req.rawQuery, typeof req.body === "string" ? Buffer.from(req.body) : req.body, req.contentType);
-      action = params.get("Action") ?? "";
-      if (action === "") throw awsErrors.missingAction();
-      if (IAM_ACTIONS.has(action)) {
-        ns = IAM_NS;
-        service = "iam";
-      } else if (!STS_ACTIONS.has(action)) {
+      const params = parseQueryParams(
+        req.rawQuery,
+        typeof req.body === "string" ? Buffer.from(req.body) : req.body,
+        req.contentType,
+      );
+      c.action = params.get("Action") ?? "";
+      if (c.action === "") throw awsErrors.missingAction();
+      if (IAM_ACTIONS.has(c.action)) {
+        c.ns = IAM_NS;
+        c.service = "iam";
+      } else if (!STS_ACTIONS.has(c.action)) {
         const version = params.get("Version");
-        throw awsErrors.invalidAction(action, version === "2010-05-08" ? version : "2011-06-15");
+        throw awsErrors.invalidAction(c.action, version === "2010-05-08" ? version : "2011-06-15");
       }
-      if (action === "AssumeRoleWithWebIdentity") {
+      if (c.action === "AssumeRoleWithWebIdentity") {
         // Unsigned: any Authorization or X-Amz-Security-Token header is ignored.
         const r = await assumeRoleWithWebIdentity(params, this.stsDeps(now));
-        return r.ok ? ok(r.result, r.subject, r.reasons) : fail(r.error, r.subject, r.reasons);
+        return r.ok ? ok(c, r.result, r.subject, r.reasons) : fail(c, r.error, r.subject, r.reasons);
       }
-      const auth = this.authenticate(req, now, { service, regions: service === "iam" ? ["us-east-1", this.d.region] : undefined });
-      if (!auth.ok) return fail(auth.error, undefined, auth.reasons);
+      const auth = this.authenticate(req, now, {
+        service: c.service,
+        regions: c.service === "iam" ? ["us-east-1", this.d.region] : undefined,
+      });
+      if (!auth.ok) return fail(c, auth.error, undefined, auth.reasons);
       const caller: Caller = auth.caller;
-      if (service === "iam") {
-        const r = await runIamAction(action, params, caller, { ...this.lookups(), store: this.d.store, accessKeys: this.d.accessKeys, policy: this.d.policy, now });
-        return r.ok ? ok(r.result, caller.arn, [...auth.reasons, ...r.reasons]) : fail(r.error, caller.arn, [...auth.reasons, ...r.reasons]);
+      if (c.service === "iam") {
+        const r = await runIamAction(c.action, params, caller, {
+          ...this.lookups(),
+          store: this.d.store,
+          accessKeys: this.d.accessKeys,
+          policy: this.d.policy,
+          now,
+        });
+        return r.ok
+          ? ok(c, r.result, caller.arn, [...auth.reasons, ...r.reasons])
+          : fail(c, r.error, caller.arn, [...auth.reasons, ...r.reasons]);
       }
-      const r = action === "AssumeRole" ? assumeRole(params, caller, this.stsDeps(now)) : getCallerIdentity(caller);
-      return r.ok ? ok(r.result, r.subject, [...auth.reasons, ...r.reasons]) : fail(r.error, r.subject, [...auth.reasons, ...r.reasons]);
+      const r =
+        c.action === "AssumeRole" ? assumeRole(params, caller, this.stsDeps(now)) : getCallerIdentity(caller);
+      return r.ok
+        ? ok(c, r.result, r.subject, [...auth.reasons, ...r.reasons])
+        : fail(c, r.error, r.subject, [...auth.reasons, ...r.reasons]);
     } catch (e) {
       const err = e instanceof AwsError ? e : awsErrors.internal();
-      return fail(err, undefined, [{ check: "aws.request", ok: false, message: e instanceof Error ? e.message : String(e) }]);
+      return fail(c, err, undefined, [
+        { check: "aws.request", ok: false, message: e instanceof Error ? e.message : String(e) },
+      ]);
     }
   }
 
@@ -155,7 +257,13 @@ export class AwsService {
    * own host (as if AWS STS had received it) and the signed `x-k8s-aws-id` header.
    */
   callerFromPresignedUrl(url: URL, clusterId: string): CallerResult {
-    const req: IncomingSignedRequest = { method: "GET", path: url.pathname, rawQuery: url.search.replace(/^\?/, ""), headers: { host: url.host, "x-k8s-aws-id": clusterId }, body: "" };
+    const req: IncomingSignedRequest = {
+      method: "GET",
+      path: url.pathname,
+      rawQuery: url.search.replace(/^\?/, ""),
+      headers: { host: url.host, "x-k8s-aws-id": clusterId },
+      body: "",
+    };
     return this.authenticate(req, this.d.now(), { service: "sts" });
   }
 }

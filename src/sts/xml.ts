@@ -5,8 +5,13 @@ import type { AwsError } from "./aws-error.js";
 export const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 export const IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 
+const SPECIAL = /[&<>"']/;
+
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&apos;"));
+  if (!SPECIAL.test(s)) return s;
+  return s.replace(/[&<>"']/g, (c) =>
+    c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&apos;",
+  );
 }
 
 /** An element tree: strings are text, arrays are repeated <member> lists, objects are nested elements. */
@@ -15,11 +20,19 @@ export type XmlValue = string | number | boolean | undefined | XmlValue[] | { [n
 export function el(name: string, v: XmlValue): string {
   if (v === undefined) return "";
   if (Array.isArray(v)) return `<${name}>${v.map((m) => el("member", m)).join("")}</${name}>`;
-  if (typeof v === "object") return `<${name}>${Object.entries(v).map(([k, x]) => el(k, x)).join("")}</${name}>`;
+  if (typeof v === "object")
+    return `<${name}>${Object.entries(v)
+      .map(([k, x]) => el(k, x))
+      .join("")}</${name}>`;
   return `<${name}>${esc(String(v))}</${name}>`;
 }
 
-export function successXml(ns: string, action: string, result: { [name: string]: XmlValue } | undefined, requestId: string = randomUUID()): string {
+export function successXml(
+  ns: string,
+  action: string,
+  result: { [name: string]: XmlValue } | undefined,
+  requestId: string = randomUUID(),
+): string {
   const body = result === undefined ? "" : el(`${action}Result`, result);
   return `<${action}Response xmlns="${ns}">\n  ${body}\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`;
 }

@@ -16,7 +16,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { ensureE2eBinaries, type E2eBinaries } from "./lib/binaries.js";
 import { freePorts, probe, type ProbeTls } from "./lib/net.js";
-import { createCa, createServiceAccountKeys, issueCert, type CertificateAuthority, type IssuedCert, type ServiceAccountKeyFiles } from "./lib/pki.js";
+import {
+  createCa,
+  createServiceAccountKeys,
+  issueCert,
+  type CertificateAuthority,
+  type IssuedCert,
+  type ServiceAccountKeyFiles,
+} from "./lib/pki.js";
 import { logTail, startProcess, type ManagedProcess } from "./lib/processes.js";
 
 export { ensureE2eBinaries, E2eBinariesUnavailable, type E2eBinaries } from "./lib/binaries.js";
@@ -139,13 +146,21 @@ interface KubeconfigUser {
   keyPem: string;
 }
 
-async function writeKubeconfig(path: string, serverUrl: string, caPem: string, user: KubeconfigUser, name: string): Promise<void> {
+async function writeKubeconfig(
+  path: string,
+  serverUrl: string,
+  caPem: string,
+  user: KubeconfigUser,
+  name: string,
+): Promise<void> {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
   const doc = {
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: "e2e", cluster: { server: serverUrl, "certificate-authority-data": b64(caPem) } }],
-    users: [{ name, user: { "client-certificate-data": b64(user.certPem), "client-key-data": b64(user.keyPem) } }],
+    users: [
+      { name, user: { "client-certificate-data": b64(user.certPem), "client-key-data": b64(user.keyPem) } },
+    ],
     contexts: [{ name, context: { cluster: "e2e", user: name } }],
     "current-context": name,
     preferences: {},
@@ -154,13 +169,20 @@ async function writeKubeconfig(path: string, serverUrl: string, caPem: string, u
 }
 
 /** Polls `check` every 250 ms until it returns true, `proc` exits, or `timeoutMs` passes. */
-async function waitFor(what: string, proc: ManagedProcess, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+async function waitFor(
+  what: string,
+  proc: ManagedProcess,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {
     if (proc.exit) {
       const how = proc.exit.signal ? `signal ${proc.exit.signal}` : `exit code ${proc.exit.code}`;
-      throw new ClusterStartError(`${proc.name} exited (${how}) before ${what}; last lines of ${proc.logPath}:\n${await logTail(proc.logPath)}`);
+      throw new ClusterStartError(
+        `${proc.name} exited (${how}) before ${what}; last lines of ${proc.logPath}:\n${await logTail(proc.logPath)}`,
+      );
     }
     try {
       if (await check()) return;
@@ -180,11 +202,19 @@ async function addressInUse(logPath: string): Promise<boolean> {
   return text.includes("address already in use");
 }
 
-function runKubectl(args: readonly string[], kubeconfig: string, cacheDir: string, opts: KubectlOptions): Promise<KubectlResult> {
+function runKubectl(
+  args: readonly string[],
+  kubeconfig: string,
+  cacheDir: string,
+  opts: KubectlOptions,
+): Promise<KubectlResult> {
   const bin = process.env["KUBECTL"] ?? "kubectl";
   const fullArgs = [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, fullArgs, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const child = spawn(bin, fullArgs, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -198,7 +228,11 @@ function runKubectl(args: readonly string[], kubeconfig: string, cacheDir: strin
       clearTimeout(timer);
       const result = { code: code ?? 128, stdout, stderr };
       if (result.code !== 0 && !opts.allowFailure) {
-        reject(new Error(`kubectl ${args.join(" ")} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${stderr.trim()}`));
+        reject(
+          new Error(
+            `kubectl ${args.join(" ")} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${stderr.trim()}`,
+          ),
+        );
       } else {
         resolve(result);
       }
@@ -269,10 +303,23 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     const serving = await issueCert(ca, pkiDir, {
       name: "apiserver",
       commonName: "kube-apiserver",
-      hosts: ["127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.0.0.1"],
+      hosts: [
+        "127.0.0.1",
+        "localhost",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+        "10.0.0.1",
+      ],
       usage: "server",
     });
-    const admin = await issueCert(ca, pkiDir, { name: "admin", commonName: "kubeiam-e2e-admin", organizations: ["system:masters"], usage: "client" });
+    const admin = await issueCert(ca, pkiDir, {
+      name: "admin",
+      commonName: "kubeiam-e2e-admin",
+      organizations: ["system:masters"],
+      usage: "client",
+    });
     const serviceAccountKeys = opts.serviceAccountKeys ?? (await createServiceAccountKeys(pkiDir));
     const serviceAccountIssuer = opts.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
     const apiAudiences = opts.apiAudiences ?? [serviceAccountIssuer];
@@ -368,7 +415,12 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
 
     const waitReady = async (proc: ManagedProcess): Promise<void> => {
       const base = serverUrl();
-      await waitFor("kube-apiserver answered /readyz", proc, readyTimeoutMs, async () => (await probe(`${base}/readyz`, adminTls)).status === 200);
+      await waitFor(
+        "kube-apiserver answered /readyz",
+        proc,
+        readyTimeoutMs,
+        async () => (await probe(`${base}/readyz`, adminTls)).status === 200,
+      );
       // The system namespaces are created by controllers that /readyz does not wait for.
       await waitFor("namespaces default and kube-system exist", proc, readyTimeoutMs, async () => {
         for (const ns of ["default", "kube-system"]) {
@@ -382,7 +434,12 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     const launchApiServer = async (pickNewPortOnConflict: boolean): Promise<ManagedProcess> => {
       for (let attempt = 1; ; attempt++) {
         progress(`starting kube-apiserver ${binaries.k8sVersion} on ${serverUrl()}`);
-        const proc = await startProcess("kube-apiserver", binaries.kubeApiServer, apiServerArgs(extraFlags), apiServerLogPath);
+        const proc = await startProcess(
+          "kube-apiserver",
+          binaries.kubeApiServer,
+          apiServerArgs(extraFlags),
+          apiServerLogPath,
+        );
         apiServer = proc;
         try {
           await waitReady(proc);
@@ -421,10 +478,16 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       etcdLogPath,
       versions: { k8s: binaries.k8sVersion, etcd: binaries.etcdVersion },
       startupMs,
-      kubectl: (args, kopts = {}) => runKubectl(args, kopts.kubeconfig ?? kubeconfigPath, kubectlCacheDir, kopts),
+      kubectl: (args, kopts = {}) =>
+        runKubectl(args, kopts.kubeconfig ?? kubeconfigPath, kubectlCacheDir, kopts),
       async issueClientCert(user, groups = []) {
         const stem = `user-${user.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
-        const issued = await issueCert(ca, pkiDir, { name: stem, commonName: user, organizations: groups, usage: "client" });
+        const issued = await issueCert(ca, pkiDir, {
+          name: stem,
+          commonName: user,
+          organizations: groups,
+          usage: "client",
+        });
         const path = join(workDir, `${stem}.kubeconfig`);
         await writeKubeconfig(path, serverUrl(), ca.certPem, issued, user);
         return { ...issued, kubeconfigPath: path };

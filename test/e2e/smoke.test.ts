@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt, importSPKI, jwtVerify } from "jose";
-import { ensureE2eBinaries, E2eBinariesUnavailable, startCluster, type Cluster, type E2eBinaries } from "./harness.js";
+import {
+  ensureE2eBinaries,
+  E2eBinariesUnavailable,
+  startCluster,
+  type Cluster,
+  type E2eBinaries,
+} from "./harness.js";
 import { probe } from "./lib/net.js";
 
 /** Builds (or finds) the binaries; a missing Go toolchain or module proxy skips, except in CI. */
@@ -14,7 +20,11 @@ async function binariesOrSkipReason(): Promise<{ binaries: E2eBinaries } | { ski
   try {
     return { binaries: await ensureE2eBinaries() };
   } catch (err) {
-    if (err instanceof E2eBinariesUnavailable && err.reason === "prerequisite-missing" && process.env["CI"] !== "true") {
+    if (
+      err instanceof E2eBinariesUnavailable &&
+      err.reason === "prerequisite-missing" &&
+      process.env["CI"] !== "true"
+    ) {
       return { skip: `kube-apiserver/etcd cannot be built here (${err.message}); see docs/e2e.md` };
     }
     throw err;
@@ -38,7 +48,12 @@ void describe("e2e harness: real kube-apiserver and etcd on loopback", { skip },
   });
 
   void test("kubectl lists the system namespaces with the admin kubeconfig", async () => {
-    const { stdout } = await cluster.kubectl(["get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}"]);
+    const { stdout } = await cluster.kubectl([
+      "get",
+      "namespaces",
+      "-o",
+      "jsonpath={.items[*].metadata.name}",
+    ]);
     const names = stdout.trim().split(/\s+/);
     assert.ok(names.includes("default"), `namespaces: ${stdout}`);
     assert.ok(names.includes("kube-system"), `namespaces: ${stdout}`);
@@ -62,30 +77,61 @@ void describe("e2e harness: real kube-apiserver and etcd on loopback", { skip },
     const publicKeyFile = cluster.serviceAccountKeys.publicKeyFiles[0];
     assert.ok(publicKeyFile);
     const key = await importSPKI(await readFile(publicKeyFile, "utf8"), "RS256");
-    const { payload } = await jwtVerify(token, key, { issuer: cluster.serviceAccountIssuer, audience: cluster.serviceAccountIssuer });
+    const { payload } = await jwtVerify(token, key, {
+      issuer: cluster.serviceAccountIssuer,
+      audience: cluster.serviceAccountIssuer,
+    });
     assert.equal(payload.sub, "system:serviceaccount:default:demo");
 
-    const custom = await cluster.kubectl(["create", "token", "demo", "--namespace", "default", "--audience", "sts.amazonaws.com"]);
+    const custom = await cluster.kubectl([
+      "create",
+      "token",
+      "demo",
+      "--namespace",
+      "default",
+      "--audience",
+      "sts.amazonaws.com",
+    ]);
     assert.deepEqual(decodeJwt(custom.stdout.trim()).aud, ["sts.amazonaws.com"]);
   });
 
   void test("a token for a missing service account is refused", async () => {
-    const res = await cluster.kubectl(["create", "token", "nobody", "--namespace", "default"], { allowFailure: true });
+    const res = await cluster.kubectl(["create", "token", "nobody", "--namespace", "default"], {
+      allowFailure: true,
+    });
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /serviceaccounts "nobody" not found/);
   });
 
   void test("RBAC is enforced: a client certificate outside system:masters is forbidden", async () => {
     const alice = await cluster.issueClientCert("alice", ["e2e-testers"]);
-    const res = await cluster.kubectl(["get", "namespaces"], { kubeconfig: alice.kubeconfigPath, allowFailure: true });
+    const res = await cluster.kubectl(["get", "namespaces"], {
+      kubeconfig: alice.kubeconfigPath,
+      allowFailure: true,
+    });
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /User "alice" cannot list resource "namespaces"/);
   });
 
   void test("restartApiServer keeps the data in etcd", async () => {
-    await cluster.kubectl(["create", "configmap", "survives-restart", "--namespace", "default", "--from-literal=k=v"]);
+    await cluster.kubectl([
+      "create",
+      "configmap",
+      "survives-restart",
+      "--namespace",
+      "default",
+      "--from-literal=k=v",
+    ]);
     await cluster.restartApiServer();
-    const { stdout } = await cluster.kubectl(["get", "configmap", "survives-restart", "--namespace", "default", "-o", "jsonpath={.data.k}"]);
+    const { stdout } = await cluster.kubectl([
+      "get",
+      "configmap",
+      "survives-restart",
+      "--namespace",
+      "default",
+      "-o",
+      "jsonpath={.data.k}",
+    ]);
     assert.equal(stdout, "v");
   });
 

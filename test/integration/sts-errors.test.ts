@@ -14,7 +14,15 @@ import { formatAmzDate } from "../../src/sigv4/lib/amz-date.js";
 import { signRequest } from "../../src/sigv4/sign-request.js";
 import type { AwsCredentials } from "../../src/sigv4/types.js";
 import { fetch as undiciFetch } from "undici";
-import { credentialsOf, overlay, ROLE_ARN, SUB, startIrsaServer, xmlField, type IrsaServer } from "./sts-support.js";
+import {
+  credentialsOf,
+  overlay,
+  ROLE_ARN,
+  SUB,
+  startIrsaServer,
+  xmlField,
+  type IrsaServer,
+} from "./sts-support.js";
 
 interface Expect {
   code: string;
@@ -39,11 +47,22 @@ interface RequestCase {
   params?: Record<string, string>;
   rawBody?: string;
   contentType?: string;
-  auth?: "none" | "admin" | "session" | "wrong-secret" | "unknown-key" | "expired-session" | "tampered-session" | "other-session-token" | "no-session-token" | "stale-signature";
+  auth?:
+    | "none"
+    | "admin"
+    | "session"
+    | "wrong-secret"
+    | "unknown-key"
+    | "expired-session"
+    | "tampered-session"
+    | "other-session-token"
+    | "no-session-token"
+    | "stale-signature";
   expect: Expect;
 }
 
-const load = <T>(name: string): T[] => parse(readFileSync(new URL(`../fixtures/sts/${name}`, import.meta.url), "utf8")) as T[];
+const load = <T>(name: string): T[] =>
+  parse(readFileSync(new URL(`../fixtures/sts/${name}`, import.meta.url), "utf8")) as T[];
 const TOKENS = load<TokenCase>("bad-tokens.yaml");
 const REQUESTS = load<RequestCase>("bad-requests.yaml");
 const T0 = Math.floor(Date.now() / 1000) * 1000;
@@ -57,10 +76,13 @@ function fill(v: unknown, vars: Record<string, string>, nowS: number): unknown {
   if (typeof v === "string") {
     const rel = /^now([+-]\d+)$/.exec(v);
     if (rel) return nowS + Number(rel[1]);
-    return v.replace(/\{repeat:(.):(\d+)\}/g, (_m, c: string, n: string) => c.repeat(Number(n))).replace(/\{(\w[\w-]*)\}/g, (m, k: string) => vars[k] ?? m);
+    return v
+      .replace(/\{repeat:(.):(\d+)\}/g, (_m, c: string, n: string) => c.repeat(Number(n)))
+      .replace(/\{(\w[\w-]*)\}/g, (m, k: string) => vars[k] ?? m);
   }
   if (Array.isArray(v)) return v.map((x) => fill(x, vars, nowS));
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, vars, nowS)]));
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, vars, nowS)]));
   return v;
 }
 
@@ -83,22 +105,38 @@ describe("STS error tables (fixed clock)", () => {
     const vars = { issuer: s.issuer };
     if (c.raw !== undefined) return { token: c.raw, exp: undefined };
     const key = s.app.keys.active();
-    const claims = overlay({ aud: ["sts.amazonaws.com"], exp: nowS + 3600, iat: nowS, iss: s.issuer, nbf: nowS, sub: SUB }, fill(c.claims ?? {}, vars, nowS) as Record<string, unknown>, null);
+    const claims = overlay(
+      { aud: ["sts.amazonaws.com"], exp: nowS + 3600, iat: nowS, iss: s.issuer, nbf: nowS, sub: SUB },
+      fill(c.claims ?? {}, vars, nowS) as Record<string, unknown>,
+      null,
+    );
     if (c.padClaim !== undefined) claims.pad = "p".repeat(c.padClaim);
     const header = overlay({ alg: key.alg, kid: key.kid }, c.header, null);
-    const payload = c.payloadRaw !== undefined ? (fill(c.payloadRaw, vars, nowS) as string) : JSON.stringify(claims);
+    const payload =
+      c.payloadRaw !== undefined ? (fill(c.payloadRaw, vars, nowS) as string) : JSON.stringify(claims);
     const input = `${b64(JSON.stringify(header))}.${b64(payload)}`;
     const mode = c.signature ?? "key";
     const sig =
       mode === "empty"
         ? ""
         : mode === "hs256-public-key"
-          ? createHmac("sha256", key.publicKey.export({ type: "spki", format: "pem" })).update(input).digest("base64url")
-          : sign("sha256", Buffer.from(input), mode === "other-key" ? otherKey : key.privateKey).toString("base64url");
-    return { token: `${input}.${sig}${c.append ?? ""}`, exp: typeof claims.exp === "number" ? claims.exp : undefined };
+          ? createHmac("sha256", key.publicKey.export({ type: "spki", format: "pem" }))
+              .update(input)
+              .digest("base64url")
+          : sign("sha256", Buffer.from(input), mode === "other-key" ? otherKey : key.privateKey).toString(
+              "base64url",
+            );
+    return {
+      token: `${input}.${sig}${c.append ?? ""}`,
+      exp: typeof claims.exp === "number" ? claims.exp : undefined,
+    };
   }
 
-  function assertAnswer(r: { status: number; text: string; headers: { get(name: string): string | null } }, e: Expect, vars: Record<string, string>): void {
+  function assertAnswer(
+    r: { status: number; text: string; headers: { get(name: string): string | null } },
+    e: Expect,
+    vars: Record<string, string>,
+  ): void {
     const message = fill(e.message, vars, nowS) as string;
     assert.equal(r.status, e.status, r.text);
     assert.equal(xmlField(r.text, "Code"), e.code, r.text);
@@ -110,11 +148,19 @@ describe("STS error tables (fixed clock)", () => {
     assert.ok(explain.includes(`${e.check}: `), `x-kubeiam-explain lacks ${e.check}: ${explain}`);
     const last = s.app.decisions.recent(1)[0]!;
     assert.equal(last.allowed, false);
-    assert.ok(last.reasons.some((x) => x.check === e.check && !x.ok), `decision log lacks failed ${e.check}: ${JSON.stringify(last.reasons)}`);
+    assert.ok(
+      last.reasons.some((x) => x.check === e.check && !x.ok),
+      `decision log lacks failed ${e.check}: ${JSON.stringify(last.reasons)}`,
+    );
   }
 
   test("control: the unmodified token is accepted", async () => {
-    const r = await s.query({ Action: "AssumeRoleWithWebIdentity", RoleArn: ROLE_ARN, RoleSessionName: "s1", WebIdentityToken: buildToken({ name: "ok", expect: {} as Expect }).token });
+    const r = await s.query({
+      Action: "AssumeRoleWithWebIdentity",
+      RoleArn: ROLE_ARN,
+      RoleSessionName: "s1",
+      WebIdentityToken: buildToken({ name: "ok", expect: {} as Expect }).token,
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.field("Arn"), "arn:aws:sts::000000000000:assumed-role/irsa-demo/s1");
     assert.equal(r.headers.get("x-kubeiam-explain"), null);
@@ -123,23 +169,47 @@ describe("STS error tables (fixed clock)", () => {
   for (const c of TOKENS) {
     test(`bad token: ${c.name}`, async () => {
       const { token, exp } = buildToken(c);
-      const r = await s.query({ Action: "AssumeRoleWithWebIdentity", RoleArn: ROLE_ARN, RoleSessionName: "s1", WebIdentityToken: token });
+      const r = await s.query({
+        Action: "AssumeRoleWithWebIdentity",
+        RoleArn: ROLE_ARN,
+        RoleSessionName: "s1",
+        WebIdentityToken: token,
+      });
       assertAnswer(r, c.expect, { issuer: s.issuer, now: String(nowS), exp: String(exp ?? "") });
     });
   }
 
   async function session(seconds = 900): Promise<AwsCredentials> {
-    const r = await s.query({ Action: "AssumeRoleWithWebIdentity", RoleArn: ROLE_ARN, RoleSessionName: "s1", WebIdentityToken: buildToken({ name: "ok", expect: {} as Expect }).token, DurationSeconds: String(seconds) });
+    const r = await s.query({
+      Action: "AssumeRoleWithWebIdentity",
+      RoleArn: ROLE_ARN,
+      RoleSessionName: "s1",
+      WebIdentityToken: buildToken({ name: "ok", expect: {} as Expect }).token,
+      DurationSeconds: String(seconds),
+    });
     assert.equal(r.status, 200, r.text);
     return credentialsOf(r);
   }
 
   for (const c of REQUESTS) {
     test(`bad request: ${c.name}`, async () => {
-      const vars: Record<string, string> = { roleArn: ROLE_ARN, nowAmz: formatAmzDate(T0), "now-15m": formatAmzDate(T0 - 900_000), signedAt: formatAmzDate(T0 - 1_200_000) };
-      const params = c.params ? (fill({ Version: "2011-06-15", ...c.params }, { ...vars, token: buildToken({ name: "ok", expect: {} as Expect }).token }, nowS) as Record<string, string>) : {};
+      const vars: Record<string, string> = {
+        roleArn: ROLE_ARN,
+        nowAmz: formatAmzDate(T0),
+        "now-15m": formatAmzDate(T0 - 900_000),
+        signedAt: formatAmzDate(T0 - 1_200_000),
+      };
+      const params = c.params
+        ? (fill(
+            { Version: "2011-06-15", ...c.params },
+            { ...vars, token: buildToken({ name: "ok", expect: {} as Expect }).token },
+            nowS,
+          ) as Record<string, string>)
+        : {};
       const body = c.rawBody ?? new URLSearchParams(params).toString();
-      let headers: Record<string, string> = { "content-type": c.contentType ?? "application/x-www-form-urlencoded; charset=utf-8" };
+      let headers: Record<string, string> = {
+        "content-type": c.contentType ?? "application/x-www-form-urlencoded; charset=utf-8",
+      };
       let signAt = T0;
       let creds: AwsCredentials | undefined;
       switch (c.auth ?? "none") {
@@ -185,7 +255,17 @@ describe("STS error tables (fixed clock)", () => {
         }
       }
       try {
-        if (creds) headers = signRequest({ method: "POST", url: s.url + "/", headers, body, credentials: creds, region: "us-east-1", service: "sts", now: signAt }).headers;
+        if (creds)
+          headers = signRequest({
+            method: "POST",
+            url: s.url + "/",
+            headers,
+            body,
+            credentials: creds,
+            region: "us-east-1",
+            service: "sts",
+            now: signAt,
+          }).headers;
         const res = await undiciFetch(s.url + "/", { method: "POST", headers, body, dispatcher: s.agent });
         const text = await res.text();
         assertAnswer({ status: res.status, text, headers: res.headers }, c.expect, vars);
@@ -198,18 +278,33 @@ describe("STS error tables (fixed clock)", () => {
 
 test("with explainDenials off, denials carry no x-kubeiam-explain header; the decision log still has the reasons", async (t) => {
   const s = await startIrsaServer(t, { config: { explainDenials: false } });
-  const r = await s.query({ Action: "AssumeRoleWithWebIdentity", RoleArn: ROLE_ARN, RoleSessionName: "s1", WebIdentityToken: s.token({ claims: { sub: "system:serviceaccount:default:intruder" } }) });
+  const r = await s.query({
+    Action: "AssumeRoleWithWebIdentity",
+    RoleArn: ROLE_ARN,
+    RoleSessionName: "s1",
+    WebIdentityToken: s.token({ claims: { sub: "system:serviceaccount:default:intruder" } }),
+  });
   assert.equal(r.status, 403);
   assert.equal(r.field("Code"), "AccessDenied");
   assert.equal(r.headers.get("x-kubeiam-explain"), null);
   const d = s.app.decisions.recent(1)[0]!;
-  assert.deepEqual([d.kind, d.action, d.allowed, d.subject], ["sts", "AssumeRoleWithWebIdentity", false, "system:serviceaccount:default:intruder"]);
+  assert.deepEqual(
+    [d.kind, d.action, d.allowed, d.subject],
+    ["sts", "AssumeRoleWithWebIdentity", false, "system:serviceaccount:default:intruder"],
+  );
   const trust = d.reasons.find((x) => x.check === "sts.trust-policy");
-  assert.ok(trust && !trust.ok && trust.message.includes("system:serviceaccount:default:intruder"), JSON.stringify(d.reasons));
+  assert.ok(
+    trust && !trust.ok && trust.message.includes("system:serviceaccount:default:intruder"),
+    JSON.stringify(d.reasons),
+  );
   // the policy engine's reason names the condition that failed, with expected and actual values
   const cond = d.reasons.find((x) => !x.ok && JSON.stringify(x).includes(":sub"));
   assert.ok(cond, JSON.stringify(d.reasons));
-  assert.ok(JSON.stringify(cond).includes("system:serviceaccount:default:demo") && JSON.stringify(cond).includes("intruder"), JSON.stringify(cond));
+  assert.ok(
+    JSON.stringify(cond).includes("system:serviceaccount:default:demo") &&
+      JSON.stringify(cond).includes("intruder"),
+    JSON.stringify(cond),
+  );
   // nothing secret is logged: no token in any reason
   assert.ok(!JSON.stringify(s.app.decisions.recent()).includes("eyJ"));
 });

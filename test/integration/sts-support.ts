@@ -62,7 +62,10 @@ export interface IrsaServer extends TestServer {
   /** Signs a token with the server's active key: standard projected-token claims plus overrides. */
   token(over?: { header?: Record<string, unknown>; claims?: Record<string, unknown> }): string;
   /** A query-protocol call; signed with `creds` when given. */
-  query(params: Record<string, string>, opts?: { creds?: AwsCredentials; headers?: Record<string, string>; rawBody?: string; service?: string }): Promise<QueryResponse>;
+  query(
+    params: Record<string, string>,
+    opts?: { creds?: AwsCredentials; headers?: Record<string, string>; rawBody?: string; service?: string },
+  ): Promise<QueryResponse>;
 }
 
 export interface QueryResponse {
@@ -74,7 +77,11 @@ export interface QueryResponse {
 }
 
 /** `base` with the members of `over` set, and those whose value is `remove` taken out. */
-export function overlay(base: Record<string, unknown>, over: Record<string, unknown> | undefined, remove: null | undefined): Record<string, unknown> {
+export function overlay(
+  base: Record<string, unknown>,
+  over: Record<string, unknown> | undefined,
+  remove: null | undefined,
+): Record<string, unknown> {
   const merged = { ...base, ...over };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== remove));
 }
@@ -82,7 +89,12 @@ export function overlay(base: Record<string, unknown>, over: Record<string, unkn
 export function xmlField(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
   if (!m) return undefined;
-  return m[1]!.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return m[1]!
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 /**
@@ -93,19 +105,36 @@ export async function startIrsaServer(
   t: { after(fn: () => Promise<void> | void): void },
   opts: { clock?: Clock; config?: ConfigFile; register?: boolean; roleSpec?: Record<string, unknown> } = {},
 ): Promise<IrsaServer> {
-  const s = await startTestServer(t, { objects: { "sa.yaml": OBJECTS }, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.config ? { config: opts.config } : {}) });
+  const s = await startTestServer(t, {
+    objects: { "sa.yaml": OBJECTS },
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.config ? { config: opts.config } : {}),
+  });
   const issuer = s.app.config.issuer.url;
   const hostPath = issuer.replace(/^https:\/\//, "");
   const providerArn = `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}`;
   if (opts.register !== false) {
-    await s.app.store.put({ apiVersion: "kubeiam.io/v1alpha1", kind: "OIDCProvider", metadata: { name: "kubeiam" }, spec: { url: issuer, clientIDList: [AUDIENCE] } });
-    await s.app.store.put({ apiVersion: "kubeiam.io/v1alpha1", kind: "IAMRole", metadata: { name: ROLE }, spec: { assumeRolePolicyDocument: trustPolicy(hostPath), ...opts.roleSpec } });
+    await s.app.store.put({
+      apiVersion: "kubeiam.io/v1alpha1",
+      kind: "OIDCProvider",
+      metadata: { name: "kubeiam" },
+      spec: { url: issuer, clientIDList: [AUDIENCE] },
+    });
+    await s.app.store.put({
+      apiVersion: "kubeiam.io/v1alpha1",
+      kind: "IAMRole",
+      metadata: { name: ROLE },
+      spec: { assumeRolePolicyDocument: trustPolicy(hostPath), ...opts.roleSpec },
+    });
   }
   const caFile = join(s.stateDir, "test-ca.crt");
   await writeFile(caFile, s.ca);
   const clock = opts.clock;
   const now = (): number => (clock ? clock.now() : Date.now());
-  const adminCreds: AwsCredentials = { accessKeyId: s.app.adminAccessKey.accessKeyId, secretAccessKey: s.app.adminAccessKey.secretAccessKey };
+  const adminCreds: AwsCredentials = {
+    accessKeyId: s.app.adminAccessKey.accessKeyId,
+    secretAccessKey: s.app.adminAccessKey.secretAccessKey,
+  };
   return {
     ...s,
     issuer,
@@ -116,17 +145,50 @@ export async function startIrsaServer(
     token(over = {}) {
       const key = s.app.keys.active();
       const iat = Math.floor(now() / 1000);
-      const claims = overlay({ aud: [AUDIENCE], exp: iat + 3600, iat, iss: issuer, nbf: iat, sub: SUB, "kubernetes.io": { namespace: SA_NAMESPACE, serviceaccount: { name: SA_NAME, uid: "0b2c6a5e-1111-4222-8333-444455556666" } } }, over.claims, undefined);
+      const claims = overlay(
+        {
+          aud: [AUDIENCE],
+          exp: iat + 3600,
+          iat,
+          iss: issuer,
+          nbf: iat,
+          sub: SUB,
+          "kubernetes.io": {
+            namespace: SA_NAMESPACE,
+            serviceaccount: { name: SA_NAME, uid: "0b2c6a5e-1111-4222-8333-444455556666" },
+          },
+        },
+        over.claims,
+        undefined,
+      );
       const header = overlay({ alg: key.alg, kid: key.kid }, over.header, undefined);
       return signJws(header, claims, key);
     },
     async query(params, o = {}) {
       const body = o.rawBody ?? new URLSearchParams({ Version: "2011-06-15", ...params }).toString();
-      let headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded; charset=utf-8", ...o.headers };
-      if (o.creds) headers = signRequest({ method: "POST", url: s.url + "/", headers, body, credentials: o.creds, region: "us-east-1", service: o.service ?? "sts", now: now() }).headers;
+      let headers: Record<string, string> = {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        ...o.headers,
+      };
+      if (o.creds)
+        headers = signRequest({
+          method: "POST",
+          url: s.url + "/",
+          headers,
+          body,
+          credentials: o.creds,
+          region: "us-east-1",
+          service: o.service ?? "sts",
+          now: now(),
+        }).headers;
       const r = await undiciFetch(s.url + "/", { method: "POST", headers, body, dispatcher: s.agent });
       const text = await r.text();
-      return { status: r.status, headers: r.headers as unknown as Headers, text, field: (name: string) => xmlField(text, name) };
+      return {
+        status: r.status,
+        headers: r.headers as unknown as Headers,
+        text,
+        field: (name: string) => xmlField(text, name),
+      };
     },
   };
 }
@@ -136,16 +198,26 @@ export function credentialsOf(r: QueryResponse): AwsCredentials {
   const accessKeyId = r.field("AccessKeyId");
   const secretAccessKey = r.field("SecretAccessKey");
   const sessionToken = r.field("SessionToken");
-  if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined) throw new Error(`no credentials in: ${r.text}`);
+  if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined)
+    throw new Error(`no credentials in: ${r.text}`);
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
-function sdkCreds(c: AwsCredentials): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
-  return c.sessionToken === undefined ? { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+function sdkCreds(c: AwsCredentials): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+} {
+  return c.sessionToken === undefined
+    ? { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }
+    : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
 }
 
 /** AWS SDK v3 clients pointed at the server (trusting its CA), one try per call. */
-export function sdkClients(s: IrsaServer, t: { after(fn: () => Promise<void> | void): void }): { iam(creds?: AwsCredentials): IAMClient; sts(creds?: AwsCredentials): STSClient } {
+export function sdkClients(
+  s: IrsaServer,
+  t: { after(fn: () => Promise<void> | void): void },
+): { iam(creds?: AwsCredentials): IAMClient; sts(creds?: AwsCredentials): STSClient } {
   const requestHandler = new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: s.ca, keepAlive: true }) });
   const base = { endpoint: s.url, region: "us-east-1", requestHandler, maxAttempts: 1 };
   t.after(() => requestHandler.destroy());
@@ -156,21 +228,32 @@ export function sdkClients(s: IrsaServer, t: { after(fn: () => Promise<void> | v
 }
 
 /** Expects an AWS error with this code (wire Code), HTTP status and message (exact, or a pattern). */
-export async function rejectsAws(p: Promise<unknown>, code: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; message?: string }) => {
-    assert.equal(e.Code ?? e.name, code, `code (${e.name ?? ""}: ${e.message ?? ""})`);
-    assert.equal(e.$metadata?.httpStatusCode, status, "HTTP status");
-    if (typeof message === "string") assert.equal(e.message, message);
-    else assert.match(e.message ?? "", message);
-    return true;
-  });
+export async function rejectsAws(
+  p: Promise<unknown>,
+  code: string,
+  status: number,
+  message: string | RegExp,
+): Promise<void> {
+  await assert.rejects(
+    p,
+    (e: { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; message?: string }) => {
+      assert.equal(e.Code ?? e.name, code, `code (${e.name ?? ""}: ${e.message ?? ""})`);
+      assert.equal(e.$metadata?.httpStatusCode, status, "HTTP status");
+      if (typeof message === "string") assert.equal(e.message, message);
+      else assert.match(e.message ?? "", message);
+      return true;
+    },
+  );
 }
 
 /** Runs `kubeiam <args>` in-process with the sts, irsa, doctor and iam commands, as the real CLI maps exits. */
 export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const io: CliIO = { out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"), err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n") };
+  const io: CliIO = {
+    out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"),
+    err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n"),
+  };
   const quiet = { writeOut: (t: string) => io.out(t), writeErr: (t: string) => io.err(t) };
   const program = new Command("kubeiam").exitOverride().configureOutput(quiet);
   registerStsCommands(program, io);

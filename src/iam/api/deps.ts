@@ -27,4 +27,6 @@ export type XmlResult = { [name: string]: XmlValue };
 
 export type IamHandler = (p: QueryParams, deps: IamDeps, caller: Caller) => Promise<XmlResult | undefined>;
 
-export type IamOutcome = { ok: true; result: XmlResult | undefined; reasons: Reason[] } | { ok: false; error: AwsError; reasons: Reason[] };
+export type IamOutcome =
+  | { ok: true; result: XmlResult | undefined; reasons: Reason[] }
+  | { ok: false; error: AwsError; reasons: Reason[] };

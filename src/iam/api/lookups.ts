@@ -21,7 +21,11 @@ import type { IamLookupDeps } from "./deps.js";
  */
 const views = new WeakMap<KubeObject, { at: string; view: RoleView | UserView | OidcProviderView }>();
 
-function memo<V extends RoleView | UserView | OidcProviderView>(o: KubeObject, deps: IamLookupDeps, make: (o: KubeObject, account: string, partition: string) => V): V {
+function memo<V extends RoleView | UserView | OidcProviderView>(
+  o: KubeObject,
+  deps: IamLookupDeps,
+  make: (o: KubeObject, account: string, partition: string) => V,
+): V {
   const at = `${deps.account}:${deps.partition}`;
   const hit = views.get(o);
   if (hit?.at === at) return hit.view as V;
@@ -51,7 +55,9 @@ export function findProvider(deps: IamLookupDeps, hostPath: string): OidcProvide
 
 /** Customer-managed policies (IAMPolicy objects). */
 export function listManagedPolicies(deps: IamLookupDeps): { obj: KubeObject; view: ManagedPolicyView }[] {
-  return deps.cache.list("IAMPolicy").map((obj) => ({ obj, view: managedPolicyView(obj, deps.account, deps.partition) }));
+  return deps.cache
+    .list("IAMPolicy")
+    .map((obj) => ({ obj, view: managedPolicyView(obj, deps.account, deps.partition) }));
 }
 
 /** The text of a managed policy by ARN: AWS-managed ones kubeiam knows, or an IAMPolicy object. */
@@ -75,7 +81,10 @@ export function callerPolicies(deps: IamLookupDeps, caller: Caller): string[] {
       attached = role.attachedPolicyArns;
     }
   }
-  return [...Object.values(inline), ...attached.map((a) => managedPolicyText(deps, a)).filter((t): t is string => t !== undefined)];
+  return [
+    ...Object.values(inline),
+    ...attached.map((a) => managedPolicyText(deps, a)).filter((t): t is string => t !== undefined),
+  ];
 }
 
 export function roleOrFail(deps: IamLookupDeps, name: string): { obj: KubeObject; view: RoleView } {
@@ -90,7 +99,10 @@ export function userOrFail(deps: IamLookupDeps, name: string): { obj: KubeObject
   return { obj, view: userView(obj, deps.account, deps.partition) };
 }
 
-export function providerOrFail(deps: IamLookupDeps, arn: string): { obj: KubeObject; view: OidcProviderView } {
+export function providerOrFail(
+  deps: IamLookupDeps,
+  arn: string,
+): { obj: KubeObject; view: OidcProviderView } {
   for (const obj of deps.cache.list("OIDCProvider")) {
     const view = oidcProviderView(obj, deps.account, deps.partition);
     if (view.arn === arn) return { obj, view };

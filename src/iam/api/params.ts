@@ -17,15 +17,22 @@ export function unwrap<T>(v: T | AwsError): T {
 
 export function required(p: QueryParams, name: string, member: string): string {
   const v = p.get(name);
-  if (v === undefined || v === "") throw constraintError([{ value: undefined, member, constraint: "Member must not be null" }]);
+  if (v === undefined || v === "")
+    throw constraintError([{ value: undefined, member, constraint: "Member must not be null" }]);
   return v;
 }
 
 /** Role, user and policy names: `[\w+=,.@-]+`, 1..max. */
 export function nameParam(p: QueryParams, name: string, member: string, max: number): string {
   const v = required(p, name, member);
-  if (v.length > max) throw constraintError([{ value: v, member, constraint: `Member must have length less than or equal to ${max}` }]);
-  if (!NAME.test(v)) throw constraintError([{ value: v, member, constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]+" }]);
+  if (v.length > max)
+    throw constraintError([
+      { value: v, member, constraint: `Member must have length less than or equal to ${max}` },
+    ]);
+  if (!NAME.test(v))
+    throw constraintError([
+      { value: v, member, constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]+" },
+    ]);
   return v;
 }
 
@@ -35,16 +42,47 @@ export function optionalName(p: QueryParams, name: string, member: string, max: 
 
 export function pathParam(p: QueryParams, name = "Path", member = "path"): string {
   const v = p.get(name) ?? "/";
-  if (v.length > 512) throw constraintError([{ value: v, member, constraint: "Member must have length less than or equal to 512" }]);
-  if (!PATH.test(v)) throw constraintError([{ value: v, member, constraint: "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)" }]);
+  if (v.length > 512)
+    throw constraintError([
+      { value: v, member, constraint: "Member must have length less than or equal to 512" },
+    ]);
+  if (!PATH.test(v))
+    throw constraintError([
+      {
+        value: v,
+        member,
+        constraint:
+          "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+      },
+    ]);
   return v;
 }
 
-export function policyDocParam(p: QueryParams, name: string, member: string, kind: "trust" | "identity", policy: PolicyPort): string {
+export function policyDocParam(
+  p: QueryParams,
+  name: string,
+  member: string,
+  kind: "trust" | "identity",
+  policy: PolicyPort,
+): string {
   const v = required(p, name, member);
   const shown = v.length > 80 ? `${v.slice(0, 80)}…` : v;
-  if (v.length > MAX_POLICY_DOCUMENT) throw constraintError([{ value: shown, member, constraint: `Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}` }]);
-  if (!DOCUMENT_CHARS.test(v)) throw constraintError([{ value: shown, member, constraint: "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" }]);
+  if (v.length > MAX_POLICY_DOCUMENT)
+    throw constraintError([
+      {
+        value: shown,
+        member,
+        constraint: `Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}`,
+      },
+    ]);
+  if (!DOCUMENT_CHARS.test(v))
+    throw constraintError([
+      {
+        value: shown,
+        member,
+        constraint: "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+      },
+    ]);
   const bad = policy.validate(v, kind);
   if (bad !== undefined) throw awsErrors.malformedPolicy(bad);
   return v;
@@ -52,7 +90,14 @@ export function policyDocParam(p: QueryParams, name: string, member: string, kin
 
 export function descriptionParam(p: QueryParams): string | undefined {
   const d = p.get("Description");
-  if (d !== undefined && d.length > 1000) throw constraintError([{ value: `${d.slice(0, 50)}…`, member: "description", constraint: "Member must have length less than or equal to 1000" }]);
+  if (d !== undefined && d.length > 1000)
+    throw constraintError([
+      {
+        value: `${d.slice(0, 50)}…`,
+        member: "description",
+        constraint: "Member must have length less than or equal to 1000",
+      },
+    ]);
   return d;
 }
 
@@ -60,9 +105,26 @@ export function descriptionParam(p: QueryParams): string | undefined {
 export function maxSessionDurationParam(p: QueryParams): number | undefined {
   const raw = p.get("MaxSessionDuration");
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw)) throw constraintError([{ value: raw, member: "maxSessionDuration", constraint: "Member must be a whole number of seconds" }]);
+  if (!/^\d{1,9}$/.test(raw))
+    throw constraintError([
+      { value: raw, member: "maxSessionDuration", constraint: "Member must be a whole number of seconds" },
+    ]);
   const n = Number(raw);
-  if (n < 3600) throw constraintError([{ value: raw, member: "maxSessionDuration", constraint: "Member must have value greater than or equal to 3600" }]);
-  if (n > 43_200) throw constraintError([{ value: raw, member: "maxSessionDuration", constraint: "Member must have value less than or equal to 43200" }]);
+  if (n < 3600)
+    throw constraintError([
+      {
+        value: raw,
+        member: "maxSessionDuration",
+        constraint: "Member must have value greater than or equal to 3600",
+      },
+    ]);
+  if (n > 43_200)
+    throw constraintError([
+      {
+        value: raw,
+        member: "maxSessionDuration",
+        constraint: "Member must have value less than or equal to 43200",
+      },
+    ]);
   return n;
 }

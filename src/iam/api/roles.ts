@@ -9,7 +9,14 @@ import { roleOrFail } from "./lookups.js";
 import { descriptionParam, maxSessionDurationParam, nameParam, pathParam, policyDocParam } from "./params.js";
 
 export function roleXml(r: RoleView): { [name: string]: XmlValue } {
-  const x: { [name: string]: XmlValue } = { Path: r.path, RoleName: r.name, RoleId: r.roleId, Arn: r.arn, CreateDate: r.createDate, AssumeRolePolicyDocument: encodeURIComponent(r.trustPolicy) };
+  const x: { [name: string]: XmlValue } = {
+    Path: r.path,
+    RoleName: r.name,
+    RoleId: r.roleId,
+    Arn: r.arn,
+    CreateDate: r.createDate,
+    AssumeRolePolicyDocument: encodeURIComponent(r.trustPolicy),
+  };
   if (r.description !== undefined) x.Description = r.description;
   x.MaxSessionDuration = r.maxSessionDuration;
   return x;
@@ -19,17 +26,36 @@ export const roleHandlers: Record<string, IamHandler> = {
   async CreateRole(p, deps) {
     const name = nameParam(p, "RoleName", "roleName", 64);
     const path = pathParam(p);
-    const trust = policyDocParam(p, "AssumeRolePolicyDocument", "assumeRolePolicyDocument", "trust", deps.policy);
+    const trust = policyDocParam(
+      p,
+      "AssumeRolePolicyDocument",
+      "assumeRolePolicyDocument",
+      "trust",
+      deps.policy,
+    );
     const maxSessionDuration = maxSessionDurationParam(p) ?? 3600;
     const description = descriptionParam(p);
     // Role names are unique without regard to case.
-    if (deps.cache.list("IAMRole").some((o) => o.metadata.name.toLowerCase() === name.toLowerCase())) throw awsErrors.entityAlreadyExists(`Role with name ${name} already exists.`);
-    const view: Omit<RoleView, "arn"> = { name, path, roleId: stableUniqueId("AROA", `role:${newUidSeed()}`), trustPolicy: trust, maxSessionDuration, description, createDate: isoSeconds(deps.now), inlinePolicies: {}, attachedPolicyArns: [] };
+    if (deps.cache.list("IAMRole").some((o) => o.metadata.name.toLowerCase() === name.toLowerCase()))
+      throw awsErrors.entityAlreadyExists(`Role with name ${name} already exists.`);
+    const view: Omit<RoleView, "arn"> = {
+      name,
+      path,
+      roleId: stableUniqueId("AROA", `role:${newUidSeed()}`),
+      trustPolicy: trust,
+      maxSessionDuration,
+      description,
+      createDate: isoSeconds(deps.now),
+      inlinePolicies: {},
+      attachedPolicyArns: [],
+    };
     const stored = await deps.store.put(roleObject(view));
     return { Role: roleXml(roleView(stored, deps.account, deps.partition)) };
   },
   async GetRole(p, deps) {
-    return Promise.resolve({ Role: roleXml(roleOrFail(deps, nameParam(p, "RoleName", "roleName", 64)).view) });
+    return Promise.resolve({
+      Role: roleXml(roleOrFail(deps, nameParam(p, "RoleName", "roleName", 64)).view),
+    });
   },
   async ListRoles(p, deps) {
     const prefix = p.get("PathPrefix") ?? "/";
@@ -42,8 +68,10 @@ export const roleHandlers: Record<string, IamHandler> = {
   },
   async DeleteRole(p, deps) {
     const { view } = roleOrFail(deps, nameParam(p, "RoleName", "roleName", 64));
-    if (Object.keys(view.inlinePolicies).length > 0) throw awsErrors.deleteConflict("Cannot delete entity, must delete policies first.");
-    if (view.attachedPolicyArns.length > 0) throw awsErrors.deleteConflict("Cannot delete entity, must detach all policies first.");
+    if (Object.keys(view.inlinePolicies).length > 0)
+      throw awsErrors.deleteConflict("Cannot delete entity, must delete policies first.");
+    if (view.attachedPolicyArns.length > 0)
+      throw awsErrors.deleteConflict("Cannot delete entity, must detach all policies first.");
     await deps.store.delete({ kind: "IAMRole", name: view.name });
     return undefined;
   },
@@ -51,7 +79,16 @@ export const roleHandlers: Record<string, IamHandler> = {
     const { obj, view } = roleOrFail(deps, nameParam(p, "RoleName", "roleName", 64));
     const max = maxSessionDurationParam(p);
     const description = descriptionParam(p);
-    await deps.store.put(roleObject({ ...view, maxSessionDuration: max ?? view.maxSessionDuration, description: description ?? view.description }, obj));
+    await deps.store.put(
+      roleObject(
+        {
+          ...view,
+          maxSessionDuration: max ?? view.maxSessionDuration,
+          description: description ?? view.description,
+        },
+        obj,
+      ),
+    );
     return {};
   },
   async UpdateAssumeRolePolicy(p, deps) {

@@ -2,15 +2,19 @@
 import type { App } from "../app.js";
 import type { RbacIndex } from "../../rbac/rbac-index.js";
 import { authorize } from "../../rbac/authorize.js";
-import { parseSubjectAccessReview, renderSubjectAccessReviewResponse, subjectAccessReviewStatus } from "../../rbac/subject-access-review.js";
+import {
+  parseSubjectAccessReview,
+  renderSubjectAccessReviewResponse,
+  subjectAccessReviewStatus,
+} from "../../rbac/subject-access-review.js";
 import { KubeiamError } from "../../lib/errors.js";
 import { sendJson } from "../http.js";
 
+/** The request in the decision summary, e.g. `list deployments.apps (cluster scope)`, `get pods/log/web-0 in prod`. */
 export function describeRequest(a: ReturnType<typeof parseSubjectAccessReview>["attributes"]): string {
-  if ("path" in a) return `${a.verb} ${a.path}`;
-  const r = a as { verb: string; group?: string; resource?: string; subresource?: string; name?: string; namespace?: string };
-  const res = `${r.resource ?? ""}${r.subresource ? "/" + r.subresource : ""}${r.group ? "." + r.group : ""}`;
-  return `${r.verb} ${res}${r.name ? "/" + r.name : ""}${r.namespace ? ` in ${r.namespace}` : " (cluster scope)"}`;
+  if (!a.resourceRequest) return `${a.verb} ${a.path}`;
+  const res = `${a.resource}${a.subresource ? "/" + a.subresource : ""}${a.apiGroup ? "." + a.apiGroup : ""}`;
+  return `${a.verb} ${res}${a.name ? "/" + a.name : ""}${a.namespace ? ` in ${a.namespace}` : " (cluster scope)"}`;
 }
 
 export function registerAuthzRoutes(app: App, index: RbacIndex): void {

@@ -46,7 +46,8 @@ function explainParams(body: Record<string, unknown>): Map<string, string> {
   const str = (k: string, required: boolean): string | undefined => {
     const v = body[k];
     if (v === undefined && !required) return undefined;
-    if (typeof v !== "string" || v === "") throw new KubeiamError("REQUEST_INVALID", `${k}: expected a non-empty string`);
+    if (typeof v !== "string" || v === "")
+      throw new KubeiamError("REQUEST_INVALID", `${k}: expected a non-empty string`);
     return v;
   };
   const p = new Map<string, string>([
@@ -56,7 +57,8 @@ function explainParams(body: Record<string, unknown>): Map<string, string> {
   ]);
   const d = body.durationSeconds;
   if (d !== undefined) {
-    if (typeof d !== "number" || !Number.isInteger(d)) throw new KubeiamError("REQUEST_INVALID", "durationSeconds: expected whole seconds");
+    if (typeof d !== "number" || !Number.isInteger(d))
+      throw new KubeiamError("REQUEST_INVALID", "durationSeconds: expected whole seconds");
     p.set("DurationSeconds", String(d));
   }
   return p;
@@ -74,8 +76,19 @@ export function registerAwsRoutes(app: App, aws: AwsService): void {
       contentType: typeof ct === "string" ? ct : undefined,
       accept: req.headers.accept,
     });
-    app.decisions.record({ kind: r.service, action: r.action, ...(r.subject !== undefined ? { subject: r.subject } : {}), allowed: r.allowed, summary: `${r.action} ${r.allowed ? "succeeded" : `failed (${r.status})`}`, reasons: r.reasons });
-    const headers: Record<string, string> = { "content-type": r.contentType, "content-length": String(Buffer.byteLength(r.body)), "x-amzn-requestid": r.requestId };
+    app.decisions.record({
+      kind: r.service,
+      action: r.action,
+      ...(r.subject !== undefined ? { subject: r.subject } : {}),
+      allowed: r.allowed,
+      summary: `${r.action} ${r.allowed ? "succeeded" : `failed (${r.status})`}`,
+      reasons: r.reasons,
+    });
+    const headers: Record<string, string> = {
+      "content-type": r.contentType,
+      "content-length": String(Buffer.byteLength(r.body)),
+      "x-amzn-requestid": r.requestId,
+    };
     if (!r.allowed && app.config.explainDenials) headers[EXPLAIN_HEADER] = explainHeader(r.reasons);
     res.writeHead(r.status, headers);
     res.end(r.body);
@@ -90,7 +103,13 @@ export function registerAwsRoutes(app: App, aws: AwsService): void {
       const d = await aws.explainWebIdentity(explainParams(parseJsonBody(req.body, "sts explain request")));
       const out: StsExplainResponse = d.ok
         ? { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons }
-        : { allowed: false, stage: d.stage, error: { code: d.error.code, status: d.error.status, message: d.error.message }, ...(d.subject !== undefined ? { subject: d.subject } : {}), reasons: d.reasons };
+        : {
+            allowed: false,
+            stage: d.stage,
+            error: { code: d.error.code, status: d.error.status, message: d.error.message },
+            ...(d.subject !== undefined ? { subject: d.subject } : {}),
+            reasons: d.reasons,
+          };
       sendJson(res, 200, out);
     },
     { name: "sts-explain", bodyLimit: 64 * 1024 },

@@ -69,7 +69,9 @@ function runBuild(): Promise<E2eBinaries> {
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => (stdout += chunk));
     child.on("error", (err) => {
-      reject(new E2eBinariesUnavailable(`cannot run ${BUILD_SCRIPT}: ${err.message}`, "prerequisite-missing"));
+      reject(
+        new E2eBinariesUnavailable(`cannot run ${BUILD_SCRIPT}: ${err.message}`, "prerequisite-missing"),
+      );
     });
     child.on("close", (code) => {
       const paths = parsePaths(stdout);
@@ -78,9 +80,19 @@ function runBuild(): Promise<E2eBinaries> {
         return;
       }
       if (code === EXIT_PREREQUISITE) {
-        reject(new E2eBinariesUnavailable("the Go toolchain or the Go module proxy is missing (scripts/e2e-build.sh exit 2; details on stderr above)", "prerequisite-missing"));
+        reject(
+          new E2eBinariesUnavailable(
+            "the Go toolchain or the Go module proxy is missing (scripts/e2e-build.sh exit 2; details on stderr above)",
+            "prerequisite-missing",
+          ),
+        );
       } else {
-        reject(new E2eBinariesUnavailable(`building kube-apiserver/etcd with scripts/e2e-build.sh failed (exit ${code ?? "by signal"}); see its messages on stderr above`, "build-failed"));
+        reject(
+          new E2eBinariesUnavailable(
+            `building kube-apiserver/etcd with scripts/e2e-build.sh failed (exit ${code ?? "by signal"}); see its messages on stderr above`,
+            "build-failed",
+          ),
+        );
       }
     });
   });

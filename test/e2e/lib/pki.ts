@@ -58,7 +58,10 @@ async function privateKeyPem(key: CryptoKey): Promise<string> {
 
 /** Escapes a value for an RFC 4514 distinguished-name string. */
 function dnValue(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, "\\$1").replace(/^([ #])/, "\\$1").replace(/ $/, "\\ ");
+  return v
+    .replace(/([,+"\\<>;=])/g, "\\$1")
+    .replace(/^([ #])/, "\\$1")
+    .replace(/ $/, "\\ ");
 }
 
 /** Generates a self-signed CA into `dir/<name>.crt|.key`. */
@@ -87,19 +90,35 @@ export async function createCa(dir: string, name: string, commonName: string): P
 }
 
 /** Issues a leaf certificate signed by `ca` into `dir/<name>.crt|.key`. */
-export async function issueCert(ca: CertificateAuthority, dir: string, opts: IssueCertOptions): Promise<IssuedCert> {
+export async function issueCert(
+  ca: CertificateAuthority,
+  dir: string,
+  opts: IssueCertOptions,
+): Promise<IssuedCert> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
   const now = Date.now();
-  const subject = [`CN=${dnValue(opts.commonName)}`, ...(opts.organizations ?? []).map((o) => `O=${dnValue(o)}`)].join(", ");
+  const subject = [
+    `CN=${dnValue(opts.commonName)}`,
+    ...(opts.organizations ?? []).map((o) => `O=${dnValue(o)}`),
+  ].join(", ");
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([opts.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
+    new x509.ExtendedKeyUsageExtension([
+      opts.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];
   const hosts = opts.hosts ?? [];
   if (hosts.length > 0) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(hosts.map((h) => ({ type: isIP(h) ? ("ip" as const) : ("dns" as const), value: h }))));
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        hosts.map((h) => ({ type: isIP(h) ? ("ip" as const) : ("dns" as const), value: h })),
+      ),
+    );
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

@@ -61,18 +61,29 @@ function startWatchdog(parentPid: number, childPid: number): ChildProcess {
 }
 
 /** Starts `bin args…` with both output streams appended to `logPath`. */
-export async function startProcess(name: string, bin: string, args: readonly string[], logPath: string, env?: NodeJS.ProcessEnv): Promise<ManagedProcess> {
+export async function startProcess(
+  name: string,
+  bin: string,
+  args: readonly string[],
+  logPath: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<ManagedProcess> {
   installExitHooks();
   const log = await open(logPath, "a");
   await log.write(`--- ${new Date().toISOString()} ${bin} ${args.join(" ")}\n`);
   const child = spawn(bin, args, { stdio: ["ignore", log.fd, log.fd], env: env ?? process.env });
   // Listen before awaiting anything else: "spawn" is emitted on the next tick.
-  const started = Promise.race([once(child, "spawn").then(() => undefined), once(child, "error").then(([err]) => err as Error)]);
+  const started = Promise.race([
+    once(child, "spawn").then(() => undefined),
+    once(child, "error").then(([err]) => err as Error),
+  ]);
   // The child holds its own copy of the descriptor.
   await log.close();
   const spawned = await started;
   if (spawned instanceof Error || child.pid === undefined) {
-    throw new Error(`cannot start ${name} (${bin}): ${spawned instanceof Error ? spawned.message : "no pid"}`);
+    throw new Error(
+      `cannot start ${name} (${bin}): ${spawned instanceof Error ? spawned.message : "no pid"}`,
+    );
   }
   const pid = child.pid;
   live.add(child);

@@ -8,26 +8,66 @@ import { el, errorXml, esc, isoSeconds, successXml, STS_NS } from "../../../src/
 
 describe("parseQueryParams", () => {
   test("merges the query string and a form body; decodes + and percent escapes", () => {
-    const p = parseQueryParams("Action=GetCallerIdentity", Buffer.from("Version=2011-06-15&RoleSessionName=a+b%2Bc"), "application/x-www-form-urlencoded; charset=utf-8");
-    assert.deepEqual([...p], [["Action", "GetCallerIdentity"], ["Version", "2011-06-15"], ["RoleSessionName", "a b+c"]]);
+    const p = parseQueryParams(
+      "Action=GetCallerIdentity",
+      Buffer.from("Version=2011-06-15&RoleSessionName=a+b%2Bc"),
+      "application/x-www-form-urlencoded; charset=utf-8",
+    );
+    assert.deepEqual(
+      [...p],
+      [
+        ["Action", "GetCallerIdentity"],
+        ["Version", "2011-06-15"],
+        ["RoleSessionName", "a b+c"],
+      ],
+    );
   });
 
   const refused: [string, string, string | undefined, string, string][] = [
-    ["a name twice in the body", "", "A=1&A=2", "ValidationError", "The parameter A was specified more than once"],
-    ["a name in the query and the body", "A=1", "A=2", "ValidationError", "The parameter A was specified more than once"],
-    ["a JSON body", "", '{"Action":"x"}', "InvalidParameterValue", "Unsupported content type application/json; use application/x-www-form-urlencoded"],
+    [
+      "a name twice in the body",
+      "",
+      "A=1&A=2",
+      "ValidationError",
+      "The parameter A was specified more than once",
+    ],
+    [
+      "a name in the query and the body",
+      "A=1",
+      "A=2",
+      "ValidationError",
+      "The parameter A was specified more than once",
+    ],
+    [
+      "a JSON body",
+      "",
+      '{"Action":"x"}',
+      "InvalidParameterValue",
+      "Unsupported content type application/json; use application/x-www-form-urlencoded",
+    ],
   ];
   for (const [name, query, body, code, message] of refused) {
     test(`refuses ${name}`, () => {
       assert.throws(
-        () => parseQueryParams(query, body === undefined ? undefined : Buffer.from(body), name === "a JSON body" ? "application/json" : "application/x-www-form-urlencoded"),
+        () =>
+          parseQueryParams(
+            query,
+            body === undefined ? undefined : Buffer.from(body),
+            name === "a JSON body" ? "application/json" : "application/x-www-form-urlencoded",
+          ),
         (e: unknown) => e instanceof AwsError && e.code === code && e.message === message && e.status === 400,
       );
     });
   }
 
   test("member lists come back in index order (10 after 2), other members ignored", () => {
-    const p = parseQueryParams("", Buffer.from("L.member.10=j&L.member.2=b&L.member.1=a&L.other=x&PolicyArns.member.1.arn=p1&PolicyArns.member.1.other=q"), undefined);
+    const p = parseQueryParams(
+      "",
+      Buffer.from(
+        "L.member.10=j&L.member.2=b&L.member.1=a&L.other=x&PolicyArns.member.1.arn=p1&PolicyArns.member.1.other=q",
+      ),
+      undefined,
+    );
     assert.deepEqual(memberList(p, "L"), ["a", "b", "j"]);
     assert.deepEqual(memberList(p, "PolicyArns", "arn"), ["p1"]);
     assert.deepEqual(memberList(p, "Missing"), []);
@@ -40,7 +80,10 @@ describe("XML", () => {
   });
 
   test("nested elements, member lists and omitted undefined values", () => {
-    assert.equal(el("R", { A: "x", B: ["1", { C: 2 }], D: undefined, E: true }), "<R><A>x</A><B><member>1</member><member><C>2</C></member></B><E>true</E></R>");
+    assert.equal(
+      el("R", { A: "x", B: ["1", { C: 2 }], D: undefined, E: true }),
+      "<R><A>x</A><B><member>1</member><member><C>2</C></member></B><E>true</E></R>",
+    );
   });
 
   test("success and error documents in the service namespace, with the request id", () => {
@@ -49,7 +92,11 @@ describe("XML", () => {
     assert.ok(ok.includes("<GetCallerIdentityResult><Arn>a&amp;b</Arn></GetCallerIdentityResult>"));
     assert.ok(ok.includes("<RequestId>rid-1</RequestId>"));
     const err = errorXml(STS_NS, new AwsError("AccessDenied", "no <way>", 403), "rid-2");
-    assert.ok(err.includes("<Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n    <Message>no &lt;way&gt;</Message>\n  </Error>\n  <RequestId>rid-2</RequestId>"));
+    assert.ok(
+      err.includes(
+        "<Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n    <Message>no &lt;way&gt;</Message>\n  </Error>\n  <RequestId>rid-2</RequestId>",
+      ),
+    );
     assert.ok(errorXml(STS_NS, new AwsError("InternalFailure", "x", 500)).includes("<Type>Receiver</Type>"));
   });
 
@@ -60,7 +107,11 @@ describe("XML", () => {
 
 describe("validation messages", () => {
   test("one, then several problems, in AWS's sentence", () => {
-    assert.equal(constraintError([{ value: undefined, member: "roleArn", constraint: "Member must not be null" }]).message, "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
+    assert.equal(
+      constraintError([{ value: undefined, member: "roleArn", constraint: "Member must not be null" }])
+        .message,
+      "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null",
+    );
     assert.equal(
       constraintError([
         { value: "a", member: "x", constraint: "c1" },
@@ -78,11 +129,20 @@ describe("validation messages", () => {
     ["a".repeat(65), ["Member must have length less than or equal to 64"]],
     ["has space", ["Member must satisfy regular expression pattern: [\\w+=,.@-]*"]],
     ["slash/no", ["Member must satisfy regular expression pattern: [\\w+=,.@-]*"]],
-    ["é", ["Member must have length greater than or equal to 2", "Member must satisfy regular expression pattern: [\\w+=,.@-]*"]],
+    [
+      "é",
+      [
+        "Member must have length greater than or equal to 2",
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+      ],
+    ],
   ];
   for (const [name, constraints] of sessionNames) {
     test(`RoleSessionName ${JSON.stringify(name.length > 20 ? `${name.slice(0, 8)}…(${name.length})` : name)}`, () => {
-      assert.deepEqual(sessionNameProblems(name).map((p) => p.constraint), constraints);
+      assert.deepEqual(
+        sessionNameProblems(name).map((p) => p.constraint),
+        constraints,
+      );
     });
   }
 
@@ -99,16 +159,28 @@ describe("validation messages", () => {
     test(`DurationSeconds ${JSON.stringify(raw)}`, () => {
       const d = durationParam(raw);
       assert.equal(d.seconds, seconds);
-      assert.deepEqual(d.problems.map((p) => p.constraint), constraints);
+      assert.deepEqual(
+        d.problems.map((p) => p.constraint),
+        constraints,
+      );
     });
   }
 });
 
 describe("parseRoleArn", () => {
   const cases: [string, ReturnType<typeof parseRoleArn>][] = [
-    ["arn:aws:iam::123456789012:role/app", { partition: "aws", account: "123456789012", path: "/", name: "app" }],
-    ["arn:aws:iam::123456789012:role/team/a/app", { partition: "aws", account: "123456789012", path: "/team/a/", name: "app" }],
-    ["arn:aws-cn:iam::123456789012:role/app", { partition: "aws-cn", account: "123456789012", path: "/", name: "app" }],
+    [
+      "arn:aws:iam::123456789012:role/app",
+      { partition: "aws", account: "123456789012", path: "/", name: "app" },
+    ],
+    [
+      "arn:aws:iam::123456789012:role/team/a/app",
+      { partition: "aws", account: "123456789012", path: "/team/a/", name: "app" },
+    ],
+    [
+      "arn:aws-cn:iam::123456789012:role/app",
+      { partition: "aws-cn", account: "123456789012", path: "/", name: "app" },
+    ],
     ["arn:aws:iam::123456789012:roleapp", undefined],
     ["arn:aws:iam::123456789012:user/app", undefined],
     ["arn:aws:iam::12345678901:role/app", undefined],
@@ -120,5 +192,27 @@ describe("parseRoleArn", () => {
   ];
   for (const [arn, want] of cases) {
     test(arn.length > 60 ? `${arn.slice(0, 60)}…` : arn, () => assert.deepEqual(parseRoleArn(arn), want));
+  }
+});
+
+describe("form decoding matches URLSearchParams", () => {
+  const inputs = [
+    "a=1&b=2",
+    "a=x+y%20z%2B",
+    "a&b=&=c&&d=1=2",
+    "a=%E2%82%AC",
+    "a=%ZZ&b=%",
+    "k%3D=v%26w",
+    "a=%F0%9F%98%80&a2=%ED%A0%80",
+    "A.member.1=x&A.member.2=y",
+  ];
+  for (const src of inputs) {
+    test(JSON.stringify(src), () => {
+      const want = new Map<string, string>();
+      for (const [k, v] of new URLSearchParams(src)) if (!want.has(k)) want.set(k, v);
+      const dup = [...new URLSearchParams(src)].length !== want.size;
+      if (dup) assert.throws(() => parseQueryParams("", Buffer.from(src), undefined));
+      else assert.deepEqual([...parseQueryParams("", Buffer.from(src), undefined)], [...want]);
+    });
   }
 });

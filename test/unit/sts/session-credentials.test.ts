@@ -2,7 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateSealingKey } from "../../../src/keys/sealing.js";
-import { createSessionOpener, issueSessionCredentials, openSessionToken, type SessionIdentity } from "../../../src/sts/session-credentials.js";
+import {
+  createSessionOpener,
+  issueSessionCredentials,
+  openSessionToken,
+  type SessionIdentity,
+} from "../../../src/sts/session-credentials.js";
 
 const NOW = 1_800_000_000_000;
 const identity: SessionIdentity = {
@@ -29,7 +34,9 @@ test("issued credentials open to the same identity and secret, with any sealing 
   assert.deepEqual(opened.identity, identity);
   // neither the secret nor the identity is readable in the token
   assert.ok(!c.sessionToken.includes(c.secretAccessKey));
-  assert.ok(!Buffer.from(c.sessionToken.split(".")[1]!, "base64url").toString("latin1").includes("assumed-role"));
+  assert.ok(
+    !Buffer.from(c.sessionToken.split(".")[1]!, "base64url").toString("latin1").includes("assumed-role"),
+  );
 });
 
 test("each issue makes a new key id, secret and token", () => {
@@ -47,12 +54,19 @@ test("refusals: expired, another key id, tampered, unknown sealing key, not a to
   // Flips the highest bit of one base64url character: a bit that always matters, even in the last
   // character (whose low bits may be padding, so changing those leaves the same bytes).
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const flip = (s: string, i: number): string => s.slice(0, i) + B64[B64.indexOf(s[i]!) ^ 32]! + s.slice(i + 1);
+  const flip = (s: string, i: number): string =>
+    s.slice(0, i) + B64[B64.indexOf(s[i]!) ^ 32]! + s.slice(i + 1);
   const cases: [string, ReturnType<typeof openSessionToken>][] = [
     ["at expiry", openSessionToken([k], c.sessionToken, c.accessKeyId, identity.expiresAt)],
     ["another access key id", openSessionToken([k], c.sessionToken, "ASIAAAAAAAAAAAAAAAAA", NOW)],
-    ["one character changed", openSessionToken([k], flip(c.sessionToken, Math.floor(c.sessionToken.length / 2)), c.accessKeyId, NOW)],
-    ["last character changed", openSessionToken([k], flip(c.sessionToken, c.sessionToken.length - 1), c.accessKeyId, NOW)],
+    [
+      "one character changed",
+      openSessionToken([k], flip(c.sessionToken, Math.floor(c.sessionToken.length / 2)), c.accessKeyId, NOW),
+    ],
+    [
+      "last character changed",
+      openSessionToken([k], flip(c.sessionToken, c.sessionToken.length - 1), c.accessKeyId, NOW),
+    ],
     ["unknown sealing key", openSessionToken([generateSealingKey(NOW)], c.sessionToken, c.accessKeyId, NOW)],
     ["no key id prefix", openSessionToken([k], c.sessionToken.split(".")[1]!, c.accessKeyId, NOW)],
     ["garbage", openSessionToken([k], "FwoGZXIvYXdzEXAMPLE", c.accessKeyId, NOW)],
@@ -75,8 +89,14 @@ test("the session opener caches opened tokens, but still checks the key id, the 
   assert.ok(first.ok && again.ok);
   assert.deepEqual(again, first);
   assert.deepEqual(open([k], c.sessionToken, "ASIAAAAAAAAAAAAAAAAA", NOW), { ok: false, reason: "mismatch" });
-  assert.deepEqual(open([generateSealingKey(NOW)], c.sessionToken, c.accessKeyId, NOW), { ok: false, reason: "invalid" });
-  assert.deepEqual(open([k], c.sessionToken, c.accessKeyId, identity.expiresAt), { ok: false, reason: "expired" });
+  assert.deepEqual(open([generateSealingKey(NOW)], c.sessionToken, c.accessKeyId, NOW), {
+    ok: false,
+    reason: "invalid",
+  });
+  assert.deepEqual(open([k], c.sessionToken, c.accessKeyId, identity.expiresAt), {
+    ok: false,
+    reason: "expired",
+  });
   // bounded: older entries are dropped, and reopened on use
   const others = [1, 2, 3].map(() => issueSessionCredentials(k, identity));
   for (const o of others) assert.ok(open([k], o.sessionToken, o.accessKeyId, NOW).ok);

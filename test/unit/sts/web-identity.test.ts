@@ -12,30 +12,57 @@ import { verifyWebIdentityToken, type KeyLookup, type KeyResolver } from "../../
 const NOW = 1_800_000_000_000;
 const NOW_S = NOW / 1000;
 const ISS = "https://oidc.example.com/id/ABC";
-const provider: OidcProviderView = { objectName: "p", url: ISS, hostPath: "oidc.example.com/id/ABC", arn: "arn:aws:iam::000000000000:oidc-provider/oidc.example.com/id/ABC", clientIds: ["sts.amazonaws.com", "other"], thumbprints: [], createDate: "2024-01-01T00:00:00Z" };
+const provider: OidcProviderView = {
+  objectName: "p",
+  url: ISS,
+  hostPath: "oidc.example.com/id/ABC",
+  arn: "arn:aws:iam::000000000000:oidc-provider/oidc.example.com/id/ABC",
+  clientIds: ["sts.amazonaws.com", "other"],
+  thumbprints: [],
+  createDate: "2024-01-01T00:00:00Z",
+};
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
-const KEYS: Record<string, KeyObject> = { rsa: rsa.publicKey, p256: p256.publicKey, p384: p384.publicKey, "": rsa.publicKey };
+const KEYS: Record<string, KeyObject> = {
+  rsa: rsa.publicKey,
+  p256: p256.publicKey,
+  p384: p384.publicKey,
+  "": rsa.publicKey,
+};
 
-const resolver: KeyResolver = (_p, kid) => Promise.resolve<KeyLookup>(KEYS[kid] ? { kind: "key", key: KEYS[kid] } : { kind: "no-key" });
+const resolver: KeyResolver = (_p, kid) =>
+  Promise.resolve<KeyLookup>(KEYS[kid] ? { kind: "key", key: KEYS[kid] } : { kind: "no-key" });
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString("base64url");
 
-function jwt(claims: Record<string, unknown>, o: { alg?: string; kid?: string | null; key?: KeyObject } = {}): string {
+function jwt(
+  claims: Record<string, unknown>,
+  o: { alg?: string; kid?: string | null; key?: KeyObject } = {},
+): string {
   const alg = o.alg ?? "RS256";
   const header: Record<string, unknown> = { alg };
   if (o.kid !== null) header.kid = o.kid ?? "rsa";
   const input = `${b64(header)}.${b64({ iss: ISS, sub: "system:serviceaccount:ns:sa", aud: ["sts.amazonaws.com"], exp: NOW_S + 600, iat: NOW_S, nbf: NOW_S, ...claims })}`;
   const hash = { "256": "sha256", "384": "sha384", "512": "sha512" }[alg.slice(2)]!;
   const key = o.key ?? rsa.privateKey;
-  const sig = alg.startsWith("ES") ? sign(hash, Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }) : sign(hash, Buffer.from(input), key);
+  const sig = alg.startsWith("ES")
+    ? sign(hash, Buffer.from(input), { key, dsaEncoding: "ieee-p1363" })
+    : sign(hash, Buffer.from(input), key);
   return `${input}.${sig.toString("base64url")}`;
 }
 
-const verify = (token: string, o: { skew?: number; resolve?: KeyResolver; providers?: OidcProviderView[] } = {}) =>
-  verifyWebIdentityToken(token, { providers: o.providers ?? [provider], resolveKey: o.resolve ?? resolver, now: NOW, ...(o.skew !== undefined ? { skewSeconds: o.skew } : {}) });
+const verify = (
+  token: string,
+  o: { skew?: number; resolve?: KeyResolver; providers?: OidcProviderView[] } = {},
+) =>
+  verifyWebIdentityToken(token, {
+    providers: o.providers ?? [provider],
+    resolveKey: o.resolve ?? resolver,
+    now: NOW,
+    ...(o.skew !== undefined ? { skewSeconds: o.skew } : {}),
+  });
 
 describe("verifyWebIdentityToken", () => {
   const algorithms: [string, { alg: string; kid: string; key: KeyObject }][] = [
@@ -50,7 +77,15 @@ describe("verifyWebIdentityToken", () => {
       const r = await verify(jwt({}, o));
       assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
       assert.equal(r.provider.arn, provider.arn);
-      assert.deepEqual(r.reasons.map((x) => [x.check, x.ok]), [["web-identity.provider", true], ["web-identity.aud", true], ["web-identity.signature", true], ["web-identity.time", true]]);
+      assert.deepEqual(
+        r.reasons.map((x) => [x.check, x.ok]),
+        [
+          ["web-identity.provider", true],
+          ["web-identity.aud", true],
+          ["web-identity.signature", true],
+          ["web-identity.time", true],
+        ],
+      );
     });
   }
 
@@ -61,7 +96,9 @@ describe("verifyWebIdentityToken", () => {
   });
 
   test("claims: the matching audience of an array, amr as a list, azp, and a trailing newline on the token", async () => {
-    const r = await verify(`${jwt({ aud: ["unrelated", "other", "sts.amazonaws.com"], amr: ["mfa", "pwd"], azp: "client-1" })}\n`);
+    const r = await verify(
+      `${jwt({ aud: ["unrelated", "other", "sts.amazonaws.com"], amr: ["mfa", "pwd"], azp: "client-1" })}\n`,
+    );
     assert.ok(r.ok);
     assert.equal(r.claims.matchedAud, "other");
     assert.deepEqual(r.claims.aud, ["unrelated", "other", "sts.amazonaws.com"]);
@@ -72,9 +109,11 @@ describe("verifyWebIdentityToken", () => {
     assert.deepEqual([single.claims.aud, single.claims.amr], [["sts.amazonaws.com"], ["pwd"]]);
   });
 
-  test("a token without kid is looked up as kid \"\" (the empty-kid quirk)", async () => {
+  test('a token without kid is looked up as kid "" (the empty-kid quirk)', async () => {
     let asked: string | undefined;
-    const r = await verify(jwt({}, { kid: null }), { resolve: (p, kid) => ((asked = kid), resolver(p, kid)) });
+    const r = await verify(jwt({}, { kid: null }), {
+      resolve: (p, kid) => ((asked = kid), resolver(p, kid)),
+    });
     assert.ok(r.ok);
     assert.equal(asked, "");
   });
@@ -103,13 +142,24 @@ describe("verifyWebIdentityToken", () => {
   test("the expired message has epoch seconds, as STS prints them", async () => {
     const r = await verify(jwt({ exp: NOW_S - 3600 }));
     assert.ok(!r.ok);
-    assert.deepEqual([r.error.code, r.error.status, r.error.message], ["ExpiredTokenException", 400, `Token expired: current date/time ${NOW_S} must be before the expiration date/time ${NOW_S - 3600}`]);
+    assert.deepEqual(
+      [r.error.code, r.error.status, r.error.message],
+      [
+        "ExpiredTokenException",
+        400,
+        `Token expired: current date/time ${NOW_S} must be before the expiration date/time ${NOW_S - 3600}`,
+      ],
+    );
   });
 
   test("JWKS that cannot be fetched: IDPCommunicationError, with the fetch problem in the reason only", async () => {
-    const down: KeyResolver = () => Promise.resolve({ kind: "unreachable", detail: "GET https://oidc.example.com/keys: 503" });
+    const down: KeyResolver = () =>
+      Promise.resolve({ kind: "unreachable", detail: "GET https://oidc.example.com/keys: 503" });
     const throws: KeyResolver = () => Promise.reject(new Error("socket hang up"));
-    for (const [resolve, detail] of [[down, "503"], [throws, "socket hang up"]] as const) {
+    for (const [resolve, detail] of [
+      [down, "503"],
+      [throws, "socket hang up"],
+    ] as const) {
       const r = await verify(jwt({}), { resolve });
       assert.ok(!r.ok);
       assert.deepEqual([r.error.code, r.error.status], ["IDPCommunicationError", 400]);
@@ -140,7 +190,9 @@ describe("verifyWebIdentityToken", () => {
     }
     for (const alg of ["none", "HS256", "HS512", "PS256", "EdDSA", ""]) {
       let called = false;
-      const r = await verify(jwt({}).replace(/^[^.]+/, b64({ alg, kid: "rsa" })), { resolve: (pv, kid) => ((called = true), resolver(pv, kid)) });
+      const r = await verify(jwt({}).replace(/^[^.]+/, b64({ alg, kid: "rsa" })), {
+        resolve: (pv, kid) => ((called = true), resolver(pv, kid)),
+      });
       assert.ok(!r.ok);
       assert.equal(r.reasons.at(-1)?.check, "web-identity.alg", alg);
       assert.equal(called, false);

@@ -62,7 +62,9 @@ function asString(v: unknown, struct: string, field: string): string {
   return v;
 }
 
-const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze(
+  Object.create(null) as Record<string, string>,
+);
 
 function asStringMap(v: unknown, struct: string, field: string): Readonly<Record<string, string>> {
   if (v === undefined || v === null) return EMPTY_MAP;

@@ -1,0 +1,200 @@
+/**
+ * Load test of POST /authorize (the SubjectAccessReview webhook) over HTTPS on loopback with a
+ * realistic store: the default policy plus 2,000 roles and 10,000 bindings over 5,000 users, 500
+ * groups and 500 service accounts (generated as in bench/rbac.bench.ts, loaded into the server's
+ * index), answered with 50 connections by autocannon, against the plain node:https baseline with the
+ * same certificate and key and a fixed body of the same size, in the same invocation.
+ *
+ * Runs twice: with the logger at info (every decision is also one JSON log line, written to
+ * /dev/null so the terminal is not the bottleneck) and at warn (the decision ring and its redaction
+ * still run, no log line). Also reports the route's in-process cost per request, split into its parts.
+ * Target: the endpoint at ≥ 60% of the baseline's rate.
+ *
+ *   node --import tsx bench/sar.bench.ts [--duration 4] [--connections 50] [--json]
+ */
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { resolveConfig } from "../src/config/resolve.js";
+import { systemClock } from "../src/lib/clock.js";
+import { createLogger, type Logger, type LogLevel } from "../src/lib/logger.js";
+import { authorize } from "../src/rbac/authorize.js";
+import {
+  parseSubjectAccessReview,
+  renderSubjectAccessReviewResponse,
+  subjectAccessReviewStatus,
+} from "../src/rbac/subject-access-review.js";
+import type { Attributes } from "../src/rbac/types.js";
+import { startApp, type App } from "../src/server/app.js";
+import { freePort } from "../test/helpers/server.js";
+import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
+import { generate } from "./rbac.bench.js";
+
+const TARGET_RATIO = 0.6;
+const BODIES = 1000;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "4" },
+    connections: { type: "string", default: "50" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+/** A v1 SubjectAccessReview as kube-apiserver's webhook authorizer sends it. */
+function sarBody(a: Attributes, i: number): string {
+  const spec: Record<string, unknown> = a.resourceRequest
+    ? {
+        resourceAttributes: {
+          namespace: a.namespace ?? "",
+          verb: a.verb,
+          group: a.apiGroup ?? "",
+          version: "v1",
+          resource: a.resource,
+          subresource: a.subresource ?? "",
+          name: a.name ?? "",
+        },
+      }
+    : { nonResourceAttributes: { path: a.path, verb: a.verb } };
+  spec.user = a.user.name;
+  spec.uid = `0b1c2d3e-0000-4000-8000-${String(i).padStart(12, "0")}`;
+  spec.groups = a.user.groups;
+  return JSON.stringify({
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SubjectAccessReview",
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed: false },
+  });
+}
+
+/** A logger whose level can change between runs (the app keeps the one it was started with). */
+function switchableLogger(): { logger: Logger; set(level: LogLevel): void } {
+  const sink = createWriteStream("/dev/null");
+  const loggers = {
+    info: createLogger("info", (l) => sink.write(l)),
+    warn: createLogger("warn", (l) => sink.write(l)),
+  };
+  let current: Logger = loggers.warn;
+  return {
+    set: (level) => (current = level === "info" ? loggers.info : loggers.warn),
+    logger: {
+      debug: (m, f) => current.debug(m, f),
+      info: (m, f) => current.info(m, f),
+      warn: (m, f) => current.warn(m, f),
+      error: (m, f) => current.error(m, f),
+      enabled: (l) => current.enabled(l),
+    },
+  };
+}
+
+/** In-process cost of the route's parts, µs per request (no HTTP). */
+function profile(app: App, bodies: readonly string[]): Record<string, number> {
+  const parsed = bodies.map((b) => parseSubjectAccessReview(JSON.parse(b), { allowUnknownFields: true }));
+  const results = parsed.map((p) => authorize(app.rbac, p.attributes));
+  const time = (f: (i: number) => unknown): number => {
+    const n = 20_000;
+    for (let i = 0; i < 2000; i++) f(i % bodies.length);
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) f(i % bodies.length);
+    const c = process.cpuUsage(c0);
+    return Number(((c.user + c.system) / n).toFixed(2));
+  };
+  return {
+    jsonParse: time((i) => JSON.parse(bodies[i]!)),
+    parseReview: time((i) => parseSubjectAccessReview(JSON.parse(bodies[i]!), { allowUnknownFields: true })),
+    authorize: time((i) => authorize(app.rbac, parsed[i]!.attributes)),
+    renderResponse: time((i) =>
+      JSON.stringify(
+        renderSubjectAccessReviewResponse(parsed[i]!.apiVersion, subjectAccessReviewStatus(results[i]!)),
+      ),
+    ),
+    decisionRecord: time((i) => {
+      const r = results[i]!;
+      app.decisions.record({
+        kind: "authz",
+        action: "SubjectAccessReview",
+        subject: parsed[i]!.attributes.user.name,
+        allowed: r.decision === "allow",
+        summary: r.reason,
+        reasons: [...r.reasons],
+      });
+    }),
+  };
+}
+
+async function main(): Promise<void> {
+  const stateDir = await mkdtemp(join(tmpdir(), "kubeiam-bench-"));
+  const log = switchableLogger();
+  try {
+    const port = await freePort();
+    const config = resolveConfig({ listen: `127.0.0.1:${port}` }, undefined, { stateDir });
+    const app = await startApp(config, { clock: systemClock, logger: log.logger });
+    try {
+      const { objects, requests } = generate(1);
+      const t0 = performance.now();
+      for (const o of objects) app.rbac.apply({ type: "ADDED", object: o });
+      const loadMs = Math.round(performance.now() - t0);
+      const stats = app.rbac.stats();
+      const bodies = requests.slice(0, BODIES).map((a, i) => sarBody(a, i));
+      const allowed = requests
+        .slice(0, BODIES)
+        .filter((a) => authorize(app.rbac, a).decision === "allow").length;
+      const requestBytes = Math.round(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length);
+
+      const results: { level: LogLevel; result: BaselineResult; load: number }[] = [];
+      for (const level of ["info", "warn"] as const) {
+        log.set(level);
+        const result = await runWithBaseline({
+          name: `POST /authorize (log level ${level})`,
+          url: app.listener!.url + "/authorize",
+          ca: app.tls.ca ?? app.tls.cert,
+          cert: app.tls.cert,
+          key: app.tls.key,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          bodies,
+          connections: Number(args.connections),
+          durationSec: Number(args.duration),
+        });
+        results.push({ level, result, load: Number(loadavg()[0]!.toFixed(1)) });
+      }
+      log.set("warn");
+      const parts = profile(app, bodies);
+      const store = `${stats.clusterRoleBindings + stats.roleBindings} bindings, ${stats.clusterRoles + stats.roles} roles (index load ${loadMs} ms); ${BODIES} distinct ${requestBytes}-byte reviews, ${((allowed / BODIES) * 100).toFixed(0)}% allowed`;
+      if (args.json) {
+        console.log(
+          JSON.stringify({ store, runs: results, profileUsPerRequest: parts, target: TARGET_RATIO }, null, 2),
+        );
+      } else {
+        console.log(store);
+        for (const r of results) {
+          console.log(formatBaseline(r.result));
+          console.log(
+            `  load average ${r.load}; target ≥ ${TARGET_RATIO * 100}% of baseline: ${r.result.ratio >= TARGET_RATIO ? "met" : "NOT met"}`,
+          );
+        }
+        console.log(
+          `in-process µs CPU per request: ${Object.entries(parts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")} (decisionRecord at log level warn)`,
+        );
+      }
+      for (const r of results) {
+        if (r.result.non2xx > 0 || r.result.errors > 0) {
+          console.error(`${r.result.name}: ${r.result.non2xx} non-2xx answers and ${r.result.errors} errors`);
+          process.exitCode = 1;
+        }
+      }
+      if (results.some((r) => r.level === "warn" && r.result.ratio < TARGET_RATIO)) process.exitCode = 1;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+await main();
