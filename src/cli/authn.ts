@@ -46,7 +46,7 @@ export function registerAuthnCommands(program: Command, io: CliIO): void {
       const config = configFrom(flags);
       let status: Record<string, unknown>;
       let httpStatus: number;
-      let reasons: readonly Reason[] = [];
+      let reasons: readonly Reason[];
       if (flags.server !== undefined) {
         const t = await serverTarget(config, flags.server);
         const r = await call(t, "POST", "/authenticate", { body: JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token, ...(flags.audience ? { audiences: flags.audience } : {}) } }) });

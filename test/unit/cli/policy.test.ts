@@ -24,7 +24,7 @@ async function run(args: string[]): Promise<Run> {
     out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"),
     err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n"),
   };
-  const program = new Command("kubeiam").version("0.1.0").exitOverride();
+  const program = new Command("kubeiam").version("0.1.0").exitOverride().enablePositionalOptions(); // as buildProgram does
   const quiet = { writeOut: (s: string) => io.out(s), writeErr: (s: string) => io.err(s) };
   program.configureOutput(quiet);
   registerPolicyCommands(program, io);
