@@ -6,7 +6,7 @@
  *   node --import tsx bench/pod-identity.bench.ts [--duration 5] [--connections 50] [--pod realistic|minimal] [--json]
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../src/config/resolve.js";
@@ -266,11 +266,15 @@ async function main(): Promise<void> {
         durationSec: Number(args.duration),
       });
       const requestBytes = Math.round(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length);
-      if (args.json) console.log(JSON.stringify({ ...result, requestBytes, target: TARGET_RATIO }, null, 2));
+      const load = loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ");
+      if (args.json)
+        console.log(JSON.stringify({ ...result, requestBytes, load, target: TARGET_RATIO }, null, 2));
       else {
         console.log(formatBaseline(result));
         console.log(
-          `  requests: ${requestBytes}-byte AdmissionReviews; target ≥ ${TARGET_RATIO * 100}% of baseline: ${result.ratio >= TARGET_RATIO ? "met" : "NOT met"}`,
+          `  requests: ${requestBytes}-byte AdmissionReviews; load average ${load}; target ≥ ${TARGET_RATIO * 100}% of baseline: ${result.ratio >= TARGET_RATIO ? "met" : "NOT met"}`,
         );
       }
       if (result.non2xx > 0 || result.errors > 0) {

@@ -7,6 +7,8 @@ import { systemClock, type Clock } from "../lib/clock.js";
 import { ObjectCache } from "../store/cache.js";
 import { DirectoryStore } from "../store/directory-store.js";
 import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
+import { openSharedKeyManager } from "../keys/secret-persistence.js";
+import { AccessKeyStore } from "../iam/access-keys.js";
 import type { LoadProblem } from "../store/types.js";
 import { ensureStateDir } from "../server/app.js";
 
@@ -39,9 +41,22 @@ export interface OfflineState {
   close(): Promise<void>;
 }
 
-/** Loads the object directory once (no watch) for a command that answers offline. */
+/** Loads the object directory (cluster mode: the Kubernetes API) once, no watch, for a command that answers offline. */
 export async function openObjects(config: Config): Promise<OfflineState> {
   await ensureStateDir(config.stateDir);
+  if (config.mode === "cluster") {
+    const cluster = (await import("../store/kube/open.js")).openCluster(config);
+    const store = cluster.newStore({ follow: false });
+    try {
+      const { problems } = await store.start();
+      const cache = new ObjectCache(store);
+      cache.start();
+      return { config, cache, problems, close: async () => { await store.close(); cluster.close(); } };
+    } catch (e) {
+      cluster.close();
+      throw e;
+    }
+  }
   const store = new DirectoryStore(config.objectsDir, { watch: false });
   const { problems } = await store.start();
   const cache = new ObjectCache(store);
@@ -49,9 +64,22 @@ export async function openObjects(config: Config): Promise<OfflineState> {
   return { config, cache, problems, close: () => store.close() };
 }
 
+/** The key ring: <state-dir>/keys, or in cluster mode the kubeiam-keys Secret. */
 export async function openKeys(config: Config, clock: Clock = systemClock): Promise<KeyManager> {
   await ensureStateDir(config.stateDir);
-  return KeyManager.open(new FileKeyPersistence(config.stateDir), { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock });
+  const opts = { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock };
+  if (config.mode === "cluster") {
+    // The client holds no open connection once the keys are read: nothing to close here.
+    const cluster = (await import("../store/kube/open.js")).openCluster(config);
+    return openSharedKeyManager(cluster.keyPersistence, opts);
+  }
+  return KeyManager.open(new FileKeyPersistence(config.stateDir), opts);
+}
+
+/** The access-key secrets: <state-dir>/iam/access-keys.json, or in cluster mode the kubeiam-access-keys Secret. */
+export async function openAccessKeys(config: Config): Promise<AccessKeyStore> {
+  if (config.mode === "cluster") return new AccessKeyStore((await import("../store/kube/open.js")).openCluster(config).accessKeyPersistence);
+  return new AccessKeyStore(config.stateDir);
 }
 
 export function collect(value: string, prev: string[] = []): string[] {

@@ -7,22 +7,12 @@
 import type { Command } from "commander";
 import { KubeiamError } from "../lib/errors.js";
 import { systemClock } from "../lib/clock.js";
-import { ObjectCache } from "../store/cache.js";
-import { DirectoryStore } from "../store/directory-store.js";
 import { createPolicyPort } from "../iam/policy-port.js";
 import { createIrsa, type CreateIrsaResult } from "../irsa/create.js";
 import { diagnoseIrsa, type IrsaDiagnosis } from "../irsa/doctor.js";
 import { createKeyResolver } from "../sts/key-resolver.js";
-import { ensureStateDir } from "../server/app.js";
-import {
-  collect,
-  configFrom,
-  openKeys,
-  openObjects,
-  outputOption,
-  withStateOptions,
-  type StateFlags,
-} from "./common.js";
+import { openServices } from "../server/services.js";
+import { collect, configFrom, outputOption, withStateOptions, type StateFlags } from "./common.js";
 import { CliExit, parseOutputFormat, printResult, type CliIO } from "./io.js";
 import { formatReasons } from "./sts.js";
 
@@ -112,16 +102,12 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
         max = Number(flags.maxSessionDuration);
       }
       const config = configFrom(flags);
-      await ensureStateDir(config.stateDir);
-      const store = new DirectoryStore(config.objectsDir, { watch: false });
-      await store.start();
-      const cache = new ObjectCache(store);
-      cache.start();
+      const svc = await openServices(config, { clock: systemClock, watch: false });
       try {
         const r = await createIrsa(
           {
-            store,
-            cache,
+            store: svc.store,
+            cache: svc.cache,
             account: config.account,
             partition: "aws",
             issuer: config.issuer.url,
@@ -142,8 +128,7 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
         );
         printResult(io, format, r, formatCreate);
       } finally {
-        cache.stop();
-        await store.close();
+        await svc.close();
       }
     });
 
@@ -164,28 +149,27 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
       if ((flags.pod === undefined) === (flags.serviceAccount === undefined))
         throw new KubeiamError("USAGE", "give exactly one of --pod or --service-account");
       const config = configFrom(flags);
-      const state = await openObjects(config);
-      const keys = await openKeys(config);
+      const svc = await openServices(config, { clock: systemClock, watch: false });
       try {
         if (
           flags.pod !== undefined &&
-          !state.cache.get({ kind: "Pod", namespace: flags.namespace, name: flags.pod })
+          !svc.cache.get({ kind: "Pod", namespace: flags.namespace, name: flags.pod })
         ) {
           throw new KubeiamError("USAGE", `pods "${flags.pod}" not found in namespace "${flags.namespace}"`);
         }
         const d = await diagnoseIrsa(
           {
-            cache: state.cache,
+            cache: svc.cache,
             account: config.account,
             partition: "aws",
             issuer: config.issuer.url,
-            signingKey: keys.active(),
+            signingKey: svc.keys.active(),
             apiAudiences: config.issuer.audiences,
             maxTokenSeconds: config.issuer.maxTokenExpirationSeconds,
             policy: createPolicyPort(),
             resolveKey: createKeyResolver({
               issuerUrl: config.issuer.url,
-              keys,
+              keys: svc.keys,
               clock: systemClock,
               caFile: config.sts.webIdentityCaFile,
               timeoutMs: config.sts.jwksTimeoutMs,
@@ -197,8 +181,7 @@ export function registerIrsaCommands(program: Command, io: CliIO): void {
         printResult(io, format, d, (v) => formatDiagnosis(v, flags.verbose === true));
         if (!d.ok) throw new CliExit(1);
       } finally {
-        keys.close();
-        await state.close();
+        await svc.close();
       }
     });
 }

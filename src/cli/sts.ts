@@ -9,21 +9,11 @@ import type { Command } from "commander";
 import type { Reason } from "../lib/decision.js";
 import { KubeiamError } from "../lib/errors.js";
 import { systemClock } from "../lib/clock.js";
-import { findRole, listProviders } from "../iam/api.js";
-import { createPolicyPort } from "../iam/policy-port.js";
-import { decideAssumeRoleWithWebIdentity } from "../sts/assume-role-with-web-identity.js";
-import { createKeyResolver } from "../sts/key-resolver.js";
+import { openServices } from "../server/services.js";
 import { MAX_WEB_IDENTITY_TOKEN } from "../sts/web-identity.js";
-import { STS_EXPLAIN_PATH, type StsExplainResponse } from "../server/routes/aws.js";
+import { explanationOf, STS_EXPLAIN_PATH, type StsExplainResponse } from "../server/routes/aws.js";
 import { call, serverTarget } from "./client.js";
-import {
-  configFrom,
-  openKeys,
-  openObjects,
-  outputOption,
-  withStateOptions,
-  type StateFlags,
-} from "./common.js";
+import { configFrom, outputOption, withStateOptions, type StateFlags } from "./common.js";
 import { CliExit, parseOutputFormat, printResult, type CliIO } from "./io.js";
 
 /** One line per reason: ✓/✗, the check, the message, and expected/actual for failures. */
@@ -91,46 +81,17 @@ async function explainOffline(
   token: string,
   duration: number | undefined,
 ): Promise<StsExplainResponse> {
-  const config = configFrom(flags);
-  const state = await openObjects(config);
-  const keys = await openKeys(config);
+  const svc = await openServices(configFrom(flags), { clock: systemClock, watch: false });
   try {
-    const lookups = { cache: state.cache, account: config.account, partition: "aws" };
     const params = new Map([
       ["RoleArn", flags.roleArn],
       ["RoleSessionName", flags.sessionName],
       ["WebIdentityToken", token],
     ]);
     if (duration !== undefined) params.set("DurationSeconds", String(duration));
-    const d = await decideAssumeRoleWithWebIdentity(params, {
-      account: config.account,
-      partition: "aws",
-      role: (n) => findRole(lookups, n),
-      providers: () => listProviders(lookups),
-      resolveKey: createKeyResolver({
-        issuerUrl: config.issuer.url,
-        keys,
-        clock: systemClock,
-        caFile: config.sts.webIdentityCaFile,
-        timeoutMs: config.sts.jwksTimeoutMs,
-      }),
-      policy: createPolicyPort(),
-      callerPolicies: () => [],
-      now: systemClock.now(),
-      webIdentitySkewSeconds: config.sts.webIdentitySkewSeconds,
-    });
-    return d.ok
-      ? { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons }
-      : {
-          allowed: false,
-          stage: d.stage,
-          error: { code: d.error.code, status: d.error.status, message: d.error.message },
-          ...(d.subject !== undefined ? { subject: d.subject } : {}),
-          reasons: d.reasons,
-        };
+    return explanationOf(await svc.aws.explainWebIdentity(params));
   } finally {
-    keys.close();
-    await state.close();
+    await svc.close();
   }
 }
 

@@ -4,6 +4,7 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { KubeiamError } from "../lib/errors.js";
 import type { ConfigFile } from "./schema.js";
+import { resolveKubernetesConfig, type KubernetesConfig } from "../store/kube/config.js";
 
 export interface Config {
   /** Path of the file read, or undefined when none was given and none was found. */
@@ -22,6 +23,8 @@ export interface Config {
   decisionRingSize: number;
   explainDenials: boolean;
   sts: { webIdentityCaFile: string | undefined; webIdentitySkewSeconds: number; jwksTimeoutMs: number };
+  /** Cluster mode: the Kubernetes API and kubeiam's namespace (defaults apply in every mode). */
+  kubernetes: KubernetesConfig;
 }
 
 export interface Overrides {
@@ -103,5 +106,6 @@ export function resolveConfig(raw: ConfigFile, file: string | undefined, o: Over
       webIdentitySkewSeconds: raw.sts?.webIdentitySkewSeconds ?? 60,
       jwksTimeoutMs: raw.sts?.jwksTimeoutMs ?? 5000,
     },
+    kubernetes: resolveKubernetesConfig(raw.kubernetes, fileBase),
   };
 }

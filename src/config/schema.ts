@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { authenticationConfigSchema } from "../authn/config.js";
+import { kubernetesConfigSchema } from "../store/kube/config.js";
 
 const hostPort = z
   .string()
@@ -60,6 +61,8 @@ export const configSchema = z
       .optional(),
     /** Token authentication: order of authenticators, cache, OIDC issuers, service accounts, IAM tokens (docs/authn.md). */
     authentication: authenticationConfigSchema.optional(),
+    /** Cluster mode: how to reach the Kubernetes API and where kubeiam keeps its Secrets (src/store/kube/config.ts). */
+    kubernetes: kubernetesConfigSchema.optional(),
     /** Put the reason trail of a denial in an extra response header (default on in embedded mode). */
     explainDenials: z.boolean().optional(),
   });

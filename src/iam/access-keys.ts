@@ -1,6 +1,7 @@
 /**
  * Long-term access keys (AKIA…) with their secrets: kept out of the object store, in a 0600 file
- * of the state dir (a Secret in cluster mode), and reloaded when another process changes it.
+ * of the state dir (a Secret in cluster mode, through AccessKeyPersistence), and reloaded when
+ * another process changes it.
  */
 import { watch as fsWatch, type FSWatcher } from "node:fs";
 import { readFile, mkdir, chmod } from "node:fs/promises";
@@ -23,18 +24,76 @@ interface FileData {
   keys: StoredAccessKey[];
 }
 
-/**
- * Reads and writes are serialised: a reload triggered by the file watcher never overwrites the
- * keys with a file read before a concurrent write finished.
- */
-export class AccessKeyStore {
-  private keys = new Map<string, StoredAccessKey>();
-  private watcher: FSWatcher | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+/** Where the key file lives: the state dir (embedded) or a Secret (cluster mode). */
+export interface AccessKeyPersistence {
+  /** The file's text, or undefined when there is none yet. */
+  read(): Promise<string | undefined>;
+  write(text: string): Promise<void>;
+  /** Calls back when the stored keys may have changed; returns the stop function. */
+  watch(onChange: () => void): () => void;
+  /** Names the file or Secret in messages. */
+  describe(): string;
+}
+
+/** <state-dir>/iam/access-keys.json, mode 0600. */
+export class FileAccessKeyPersistence implements AccessKeyPersistence {
   readonly file: string;
 
   constructor(stateDir: string) {
     this.file = join(stateDir, "iam", "access-keys.json");
+  }
+
+  describe(): string {
+    return this.file;
+  }
+
+  async read(): Promise<string | undefined> {
+    try {
+      const text = await readFile(this.file, "utf8");
+      await chmod(this.file, 0o600);
+      return text;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new KubeiamError(
+        "STATE_DIR_UNUSABLE",
+        `cannot read ${this.file} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
+    }
+  }
+
+  async write(text: string): Promise<void> {
+    await mkdir(join(this.file, ".."), { recursive: true, mode: 0o700 });
+    await atomicWrite(this.file, text, 0o600);
+  }
+
+  watch(onChange: () => void): () => void {
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = fsWatch(join(this.file, ".."), onChange);
+      watcher.on("error", () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+    return () => watcher?.close();
+  }
+}
+
+/**
+ * Reads and writes are serialised: a reload triggered by the watcher never overwrites the keys
+ * with a file read before a concurrent write finished.
+ */
+export class AccessKeyStore {
+  private keys = new Map<string, StoredAccessKey>();
+  private unwatch: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly persistence: AccessKeyPersistence;
+  /** The key file (or Secret) as named in messages. */
+  readonly file: string;
+
+  /** A state dir (the 0600 file below it) or another persistence (a Secret in cluster mode). */
+  constructor(where: string | AccessKeyPersistence) {
+    this.persistence = typeof where === "string" ? new FileAccessKeyPersistence(where) : where;
+    this.file = this.persistence.describe();
   }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
@@ -49,19 +108,10 @@ export class AccessKeyStore {
   }
 
   private async read(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, "utf8");
-      await chmod(this.file, 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-        this.keys = new Map();
-        return;
-      }
-      throw new KubeiamError(
-        "STATE_DIR_UNUSABLE",
-        `cannot read ${this.file} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
-      );
+    const text = await this.persistence.read();
+    if (text === undefined) {
+      this.keys = new Map();
+      return;
     }
     let d: FileData;
     try {
@@ -78,18 +128,12 @@ export class AccessKeyStore {
 
   /** Follows changes made by other processes (e.g. `kubeiam` commands on the same state dir). */
   watch(): void {
-    if (this.watcher) return;
-    try {
-      this.watcher = fsWatch(join(this.file, ".."), () => void this.load().catch(() => undefined));
-      this.watcher.on("error", () => undefined);
-    } catch {
-      this.watcher = undefined;
-    }
+    this.unwatch ??= this.persistence.watch(() => void this.load().catch(() => undefined));
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   get(accessKeyId: string): StoredAccessKey | undefined {
@@ -151,8 +195,7 @@ export class AccessKeyStore {
   }
 
   private async save(): Promise<void> {
-    await mkdir(join(this.file, ".."), { recursive: true, mode: 0o700 });
     const data: FileData = { version: 1, keys: [...this.keys.values()] };
-    await atomicWrite(this.file, JSON.stringify(data, null, 2), 0o600);
+    await this.persistence.write(JSON.stringify(data, null, 2));
   }
 }

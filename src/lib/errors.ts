@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   LOGIN_TIMEOUT: { exit: 1, http: 408, summary: "An interactive login (browser redirect or device code) was not completed within the time allowed." },
   IAM_CONFLICT: { exit: 1, http: 409, summary: "An IAM object or ServiceAccount already exists with settings that conflict with the request (e.g. `irsa create` on a role whose trust policy does not trust the service account); the message names the flag or command that resolves it." },
   IAM_NOT_FOUND: { exit: 2, http: 404, summary: "An IAM object a command refers to (managed policy, role, OIDC provider) does not exist." },
+  KUBE_API_UNREACHABLE: { exit: 2, http: 502, summary: "Cluster mode: the Kubernetes API server cannot be reached or its kubeconfig cannot be used (connection refused, TLS, timeout, no cluster configured)." },
+  KUBE_API_ERROR: { exit: 2, http: 502, summary: "Cluster mode: the Kubernetes API server refused a request kubeiam made (forbidden, unknown resource such as a CRD not installed, server error); the message carries its status, reason and text." },
   INTERNAL: { exit: 2, http: 500, summary: "A bug: an unexpected failure inside kubeiam." },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -10,6 +10,8 @@ import { ObjectCache } from "../store/cache.js";
 import { DirectoryStore } from "../store/directory-store.js";
 import type { LoadProblem, ObjectStore } from "../store/types.js";
 import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
+import { openSharedKeyManager, retryOnConflict } from "../keys/secret-persistence.js";
+import type { ClusterState } from "../store/kube/open.js";
 import "../kinds-setup.js";
 import { AccessKeyStore, type StoredAccessKey } from "../iam/access-keys.js";
 import { ensureAdminUser } from "../iam/bootstrap.js";
@@ -42,15 +44,27 @@ export interface ServicesOptions {
 }
 
 export async function openServices(config: Config, o: ServicesOptions): Promise<Services> {
-  const store = o.store ?? new DirectoryStore(config.objectsDir, { clock: o.clock, watch: o.watch });
+  // Cluster mode: objects in the Kubernetes API, keys and access-key secrets in Secrets.
+  const cluster = config.mode === "cluster" ? (await import("../store/kube/open.js")).openCluster(config, { logger: o.logger }) : undefined;
+  try {
+    return await openServicesWith(config, o, cluster);
+  } catch (e) {
+    cluster?.close();
+    throw e;
+  }
+}
+
+async function openServicesWith(config: Config, o: ServicesOptions, cluster: ClusterState | undefined): Promise<Services> {
+  const store = o.store ?? cluster?.newStore({ follow: o.watch }) ?? new DirectoryStore(config.objectsDir, { clock: o.clock, watch: o.watch });
   const loaded = await store.start();
   for (const p of loaded.problems) o.logger?.warn("object skipped", { ...p });
   const cache = new ObjectCache(store);
   cache.start((p) => o.logger?.warn("object skipped", { ...p }));
-  const keys = await KeyManager.open(new FileKeyPersistence(config.stateDir), { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock: o.clock });
+  const keyOpts = { algorithm: config.keys.algorithm, retentionSeconds: config.keys.retentionSeconds, clock: o.clock };
+  const keys = cluster ? await openSharedKeyManager(cluster.keyPersistence, keyOpts) : await KeyManager.open(new FileKeyPersistence(config.stateDir), keyOpts);
   if (o.watch) keys.watch();
-  const accessKeys = new AccessKeyStore(config.stateDir);
-  const adminAccessKey = await ensureAdminUser({ store, cache, accessKeys, account: config.account, now: o.clock.now() });
+  const accessKeys = new AccessKeyStore(cluster?.accessKeyPersistence ?? config.stateDir);
+  const adminAccessKey = await retryOnConflict(() => ensureAdminUser({ store, cache, accessKeys, account: config.account, now: o.clock.now() }));
   if (o.watch) accessKeys.watch();
   const aws = new AwsService({
     account: config.account,
@@ -83,6 +97,7 @@ export async function openServices(config: Config, o: ServicesOptions): Promise<
       rbac.stop();
       cache.stop();
       await store.close();
+      cluster?.close();
     },
   };
 }

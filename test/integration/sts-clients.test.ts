@@ -70,8 +70,9 @@ test(
   { skip: has("aws") ? false : "aws CLI not installed" },
   async (t) => {
     const s = await startIrsaServer(t, { register: false });
+    // IAM calls name the endpoint with --endpoint-url, STS calls through AWS_ENDPOINT_URL_STS.
     const env = baseEnv(s, {
-      AWS_ENDPOINT_URL: s.url,
+      AWS_ENDPOINT_URL_STS: s.url,
       AWS_CA_BUNDLE: s.caFile,
       AWS_ACCESS_KEY_ID: s.adminCreds.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s.adminCreds.secretAccessKey,
@@ -81,7 +82,8 @@ test(
       extraEnv: Record<string, string> = {},
     ): Promise<Record<string, unknown>> => {
       try {
-        const r = await run("aws", [...args, "--output", "json"], {
+        const endpoint = args[0] === "iam" ? ["--endpoint-url", s.url] : [];
+        const r = await run("aws", [...args, ...endpoint, "--output", "json"], {
           env: { ...env, ...extraEnv },
           timeout: 60_000,
         });

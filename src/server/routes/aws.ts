@@ -11,6 +11,7 @@ import { parseJsonBody, sendJson, type HttpRequest } from "../http.js";
 import type { AwsService } from "../../sts/service.js";
 import { KubeiamError } from "../../lib/errors.js";
 import type { Reason } from "../../lib/decision.js";
+import type { WebIdentityDecision } from "../../sts/assume-role-with-web-identity.js";
 
 export const EXPLAIN_HEADER = "x-kubeiam-explain";
 export const STS_EXPLAIN_PATH = "/sts/explain";
@@ -40,6 +41,18 @@ export interface StsExplainResponse {
   subject?: string;
   assumedRoleArn?: string;
   reasons: Reason[];
+}
+
+/** A web-identity decision as the explain answer (server route and offline CLI alike). */
+export function explanationOf(d: WebIdentityDecision): StsExplainResponse {
+  if (d.ok) return { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons };
+  return {
+    allowed: false,
+    stage: d.stage,
+    error: { code: d.error.code, status: d.error.status, message: d.error.message },
+    ...(d.subject !== undefined ? { subject: d.subject } : {}),
+    reasons: d.reasons,
+  };
 }
 
 function explainParams(body: Record<string, unknown>): Map<string, string> {
@@ -101,16 +114,7 @@ export function registerAwsRoutes(app: App, aws: AwsService): void {
     async (req, res) => {
       requireAdmin(req.headers, app.adminToken);
       const d = await aws.explainWebIdentity(explainParams(parseJsonBody(req.body, "sts explain request")));
-      const out: StsExplainResponse = d.ok
-        ? { allowed: true, subject: d.subject, assumedRoleArn: d.session.arn, reasons: d.reasons }
-        : {
-            allowed: false,
-            stage: d.stage,
-            error: { code: d.error.code, status: d.error.status, message: d.error.message },
-            ...(d.subject !== undefined ? { subject: d.subject } : {}),
-            reasons: d.reasons,
-          };
-      sendJson(res, 200, out);
+      sendJson(res, 200, explanationOf(d));
     },
     { name: "sts-explain", bodyLimit: 64 * 1024 },
   );

@@ -5,8 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, readFileSync } from "node:fs";
-import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
@@ -18,7 +18,6 @@ import { rbacCli } from "./rbac-harness.js";
 const FIXTURES = fileURLToPath(new URL("../../fixtures/rbac-cli/", import.meta.url));
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the fixture's shape
 const fixture = <T>(name: string): T => parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
-const copy = promisify(cp);
 
 interface Case {
   name: string;
@@ -40,7 +39,7 @@ async function input(
   if (from.length === 0) return [];
   if (from.length === 1) return ["-f", join(FIXTURES, from[0]!)];
   const dir = await tempDir(t);
-  for (const f of from) await copy(join(FIXTURES, f), join(dir, f), { recursive: true });
+  for (const f of from) await cp(join(FIXTURES, f), join(dir, f), { recursive: true });
   return ["-f", dir];
 }
 
@@ -366,7 +365,7 @@ describe("risks", () => {
 describe("the state's object directory (offline)", () => {
   test("reads --state-dir/objects; embedded mode includes the default policy, cluster mode does not", async (t) => {
     const state = await tempDir(t);
-    await copy(join(FIXTURES, "manifests"), join(state, "objects"), { recursive: true });
+    await cp(join(FIXTURES, "manifests"), join(state, "objects"), { recursive: true });
     const embedded = await rbacCli(["rbac", "can-i", "get", "/apis", "--as", "bob", "--state-dir", state]);
     assert.equal(embedded.code, 0, embedded.stderr);
     const group = await rbacCli([
@@ -384,7 +383,18 @@ describe("the state's object directory (offline)", () => {
     ]);
     assert.equal(group.code, 0, group.stderr);
     // like the server's store, the object directory does not take `kind: List` documents
-    const list = await rbacCli(["rbac", "can-i", "get", "/metrics", "--as", "op", "--as-group", "ops", "--state-dir", state]);
+    const list = await rbacCli([
+      "rbac",
+      "can-i",
+      "get",
+      "/metrics",
+      "--as",
+      "op",
+      "--as-group",
+      "ops",
+      "--state-dir",
+      state,
+    ]);
     assert.equal(list.code, 1, list.stderr);
     assert.match(list.stderr, /list\.yaml:2:1: metadata: expected a mapping/);
     await writeFiles(state, { "kubeiam.yaml": "mode: cluster\n" });
