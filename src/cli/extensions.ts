@@ -10,11 +10,12 @@ import { registerWebhookCommands, webhookGroup } from "./webhook.js";
 import { addWebhookManifestsCommand, registerTenantCommands } from "./tenant.js";
 import { registerAuditCommands } from "./audit.js";
 import { registerAuthnCommands } from "./authn.js";
+import { registerAdmissionCommands } from "./admission.js";
 import { registerGetTokenCommands } from "./get-token.js";
 import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands];
   for (const r of registrations) r(program, io);
   addWebhookManifestsCommand(webhookGroup(program), io);
 }

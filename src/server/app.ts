@@ -18,6 +18,7 @@ import { registerCoreRoutes } from "./routes/core.js";
 import { registerIssuerRoutes } from "./routes/issuer.js";
 import { openServices } from "./services.js";
 import { registerTenancyRoutes } from "./routes/tenancy.js";
+import { registerPodIdentityRoutes } from "./routes/pod-identity.js";
 import type { ObjectCache } from "../store/cache.js";
 import type { KeyManager } from "../keys/manager.js";
 import type { AccessKeyStore } from "../iam/access-keys.js";
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   registerAuthnRoutes(app, authn.chain);
   registerAuthzRoutes(app, svc.rbac);
   registerTenancyRoutes(app);
+  registerPodIdentityRoutes(app);
   return app;
 }
 

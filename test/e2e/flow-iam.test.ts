@@ -112,8 +112,10 @@ void describe("IAM flow: aws eks get-token → kubectl --token, mapped by aws-au
       new RegExp(`pods is forbidden: User "admin-${ACCOUNT}" cannot list resource "pods" in API group "" in the namespace "default"`),
     );
 
-    await w.cluster.kubectl(["create", "clusterrolebinding", "e2e-viewers", "--clusterrole=view", "--group=e2e:viewers"]);
-    await eventually("the view binding to take effect", async () => {
+    // view, edit and admin are aggregated by kube-controller-manager, which does not run here: own roles
+    await w.cluster.kubectl(["create", "clusterrole", "e2e-reader", "--verb=get,list,watch", "--resource=pods,configmaps"]);
+    await w.cluster.kubectl(["create", "clusterrolebinding", "e2e-viewers", "--clusterrole=e2e-reader", "--group=e2e:viewers"]);
+    await eventually("the reader binding to take effect", async () => {
       const r = await w.kubectlWithToken(token, ["get", "pods", "--namespace", "default"], { allowFailure: true });
       if (r.code !== 0) throw new Error(r.stderr);
       return r;
@@ -123,7 +125,7 @@ void describe("IAM flow: aws eks get-token → kubectl --token, mapped by aws-au
     assert.match(
       write.stderr,
       new RegExp(`configmaps is forbidden: User "admin-${ACCOUNT}" cannot create resource "configmaps" in API group "" in the namespace "default"`),
-      "view is read-only",
+      "the role is read-only",
     );
   });
 
@@ -156,8 +158,9 @@ void describe("IAM flow: aws eks get-token → kubectl --token, mapped by aws-au
 
     const denied = await w.kubectlWithToken(token, ["create", "configmap", "deploy-cfg", "--namespace", "default"], { allowFailure: true });
     assert.match(denied.stderr, /configmaps is forbidden: User "deployer:alice" cannot create resource "configmaps"/);
-    await w.cluster.kubectl(["create", "rolebinding", "e2e-deployers", "--clusterrole=edit", "--group=e2e:deployers", "--namespace", "default"]);
-    await eventually("the edit binding to take effect", async () => {
+    await w.cluster.kubectl(["create", "clusterrole", "e2e-configmap-writer", "--verb=create,get,list", "--resource=configmaps"]);
+    await w.cluster.kubectl(["create", "rolebinding", "e2e-deployers", "--clusterrole=e2e-configmap-writer", "--group=e2e:deployers", "--namespace", "default"]);
+    await eventually("the writer binding to take effect", async () => {
       const r = await w.kubectlWithToken(token, ["create", "configmap", "deploy-cfg", "--namespace", "default"], { allowFailure: true });
       if (r.code !== 0) throw new Error(r.stderr);
       return r;

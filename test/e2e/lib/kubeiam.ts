@@ -161,8 +161,8 @@ export interface KubeiamE2e {
   /** kubeiam's generated CA (PEM file): trust it for kubeiam's serving certificate. */
   readonly caFile: string;
   readonly logPath: string;
-  /** Runs the kubeiam CLI in-process with `--config` pointing at this instance. */
-  cli(args: readonly string[]): Promise<CliRun>;
+  /** Runs the kubeiam CLI in-process, with `--config` pointing at this instance unless `withConfig` is false. */
+  cli(args: readonly string[], withConfig?: boolean): Promise<CliRun>;
   /** Writes objects into kubeiam's object dir (its embedded store); the cache has them on return. */
   put(...objects: KubeObject[]): Promise<void>;
   /** Removes an object from kubeiam's object dir. */
@@ -229,10 +229,10 @@ export async function startKubeiam(opts: KubeiamE2eOptions = {}): Promise<Kubeia
     configFile,
     caFile: join(stateDir, "ca.crt"),
     logPath,
-    async cli(args) {
+    async cli(args, withConfig = true) {
       let stdout = "";
       let stderr = "";
-      const code = await runCli([...args, "--config", configFile], {
+      const code = await runCli(withConfig ? [...args, "--config", configFile] : [...args], {
         out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"),
         err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n"),
       });
