@@ -11,11 +11,13 @@ import { addWebhookManifestsCommand, registerTenantCommands } from "./tenant.js"
 import { registerAuditCommands } from "./audit.js";
 import { registerAuthnCommands } from "./authn.js";
 import { registerAdmissionCommands } from "./admission.js";
+import { registerStsCommands } from "./sts.js";
+import { registerIrsaCommands } from "./irsa.js";
 import { registerGetTokenCommands } from "./get-token.js";
 import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands, registerStsCommands, registerIrsaCommands];
   for (const r of registrations) r(program, io);
   addWebhookManifestsCommand(webhookGroup(program), io);
 }

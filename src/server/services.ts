@@ -77,6 +77,7 @@ async function openServicesWith(config: Config, o: ServicesOptions, cluster: Clu
     resolveKey: createKeyResolver({ issuerUrl: config.issuer.url, keys, clock: o.clock, caFile: config.sts.webIdentityCaFile, timeoutMs: config.sts.jwksTimeoutMs }),
     sealing: () => keys.sealingKeys(),
     now: () => o.clock.now(),
+    webIdentitySkewSeconds: config.sts.webIdentitySkewSeconds,
   });
   const rbac = buildRbacIndex(cache, { bootstrap: config.mode === "embedded" });
   const authn = await setupAuthentication({ config, cache, keys, aws, clock: o.clock });

@@ -8,8 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -95,6 +96,7 @@ async function startIdp(dir: string): Promise<Idp> {
     scopes: ["openid", "profile", "groups"],
     conformIdTokenClaims: false,
     ttl: { AccessToken: 600, IdToken: 3600, Grant: 3600, Session: 3600, Interaction: 600, AuthorizationCode: 60 },
+    features: { devInteractions: { enabled: false } },
     findAccount: (_ctx: unknown, id: string) => account(id),
   });
   // oidc-provider ships no resource-owner password grant; the realm under test (Keycloak) has one
@@ -161,15 +163,14 @@ const READ_DEPLOYMENTS_BINDING = stringify({
 
 void describe("OIDC flow: oidc-provider, kubeiam login as kubectl's exec plugin, groups prefix gid:", { skip: pre.skip }, () => {
   let idp: Idp | undefined;
+  let idpDir: string | undefined;
   let w: WiredCluster;
   let kubeconfig: string;
 
   before(
     async () => {
       assert.ok(!pre.skip);
-      const { mkdtemp } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
-      const idpDir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-idp-"));
+      idpDir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-idp-"));
       idp = await startIdp(idpDir);
       w = await startWiredCluster({
         binaries: pre.binaries,
@@ -247,6 +248,7 @@ void describe("OIDC flow: oidc-provider, kubeiam login as kubectl's exec plugin,
   after(async () => {
     await w?.stop();
     await idp?.close();
+    if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
   });
 
   const kubectl = (args: string[]): ReturnType<WiredCluster["cluster"]["kubectl"]> =>

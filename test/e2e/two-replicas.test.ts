@@ -43,6 +43,8 @@ const skip = found.skip;
 
 const AUDIENCE = "sts.amazonaws.com";
 const ACCOUNT = "000000000000";
+/** A trust policy for roles that nobody assumes in these tests. */
+const TRUST_NOBODY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }] });
 
 /** Runs `kubeiam install …` in-process (the command is registered on a fresh program). */
 async function installCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -257,18 +259,18 @@ void describe("two kubeiam replicas sharing one kube-apiserver (cluster mode)", 
     assert.equal(r.status, 200, r.text);
     const listed = await kubeiam(["keys", "list", "--config", a.configFile, "--state-dir", a.stateDir, "-o", "json"]);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.equal((JSON.parse(listed.stdout) as { kid: string; active: boolean }[]).find((k) => k.active)?.kid, rotated.kid, "`kubeiam keys list` in cluster mode reads the Secret");
+    assert.equal((JSON.parse(listed.stdout) as { keys: { kid: string; active: boolean }[] }).keys.find((k) => k.active)?.kid, rotated.kid, "`kubeiam keys list` in cluster mode reads the Secret");
   });
 
   void test("after a kube-apiserver restart both replicas follow changes again", async () => {
     await cluster.restartApiServer();
     const iamB = iamClient(B, sdkCleanup);
     await eventually("B writes again after the restart", async () => {
-      await iamB.send(new CreateRoleCommand({ RoleName: "after-restart", AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }));
+      await iamB.send(new CreateRoleCommand({ RoleName: "after-restart", AssumeRolePolicyDocument: TRUST_NOBODY }));
       return true;
     }, 30_000);
     await eventually("A sees the role created through B", () => a.app.cache.get({ kind: "IAMRole", name: "after-restart" }), 30_000);
-    await cluster.kubectl(["apply", "-f", "-"], { input: `apiVersion: kubeiam.io/v1alpha1\nkind: IAMRole\nmetadata: {name: from-kubectl}\nspec:\n  assumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}\n` });
+    await cluster.kubectl(["apply", "-f", "-"], { input: `apiVersion: kubeiam.io/v1alpha1\nkind: IAMRole\nmetadata: {name: from-kubectl}\nspec:\n  assumeRolePolicyDocument: '${TRUST_NOBODY}'\n` });
     for (const r of [A, B]) {
       const iam = iamClient(r, sdkCleanup);
       const got = await eventually(`${r === A ? "A" : "B"} serves the role applied with kubectl`, () => iam.send(new GetRoleCommand({ RoleName: "from-kubectl" })), 30_000);

@@ -165,14 +165,35 @@ test("every review is in the decision log with the subject, the request and the 
       'list deployments.apps in default: RBAC: allowed by ClusterRoleBinding "testgroup-read-deployments" of ClusterRole "read-deployments" to Group "gid:/testgroup"',
     ],
   );
-  assert.equal(allowed.reasons[0]?.check, "rbac.rule");
-  assert.equal(allowed.reasons[0]?.source, "ClusterRoleBinding/testgroup-read-deployments");
+  assert.deepEqual(allowed.reasons, [
+    {
+      check: "rbac.rule",
+      ok: true,
+      message:
+        'list deployments.apps in namespace "default" allowed by ClusterRoleBinding/testgroup-read-deployments → ClusterRole read-deployments to Group gid:/testgroup, rule 0 (verbs=[get,list,watch] apiGroups=[apps] resources=[deployments])',
+      source: "ClusterRoleBinding/testgroup-read-deployments",
+    },
+  ]);
+  // a refusal that met a missing role says so
+  const mallory = CASES.find((c) => c.name.startsWith("a binding to a missing role"))!;
+  await post(s, JSON.stringify(mallory.body));
+  const last = (
+    (await s.fetch("/decisions?kind=authz", { headers: s.admin })).json() as { decisions: DecisionRecord[] }
+  ).decisions.at(-1)!;
+  assert.equal(
+    last.summary,
+    'get pods in prod: no RBAC rule allows it (RBAC: clusterrole.rbac.authorization.k8s.io "does-not-exist" not found)',
+  );
+  assert.deepEqual(
+    last.reasons.map((r) => r.check),
+    ["rbac.no-match", "rbac.role-ref"],
+  );
   // malformed reviews are not decisions
   await post(s, "{");
   assert.equal(
     ((await s.fetch("/decisions?kind=authz", { headers: s.admin })).json() as { decisions: unknown[] })
       .decisions.length,
-    2,
+    3,
   );
 });
 

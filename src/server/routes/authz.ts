@@ -7,6 +7,7 @@ import {
   renderSubjectAccessReviewResponse,
   subjectAccessReviewStatus,
 } from "../../rbac/subject-access-review.js";
+import type { Reason } from "../../lib/decision.js";
 import { KubeiamError } from "../../lib/errors.js";
 import { sendJson } from "../http.js";
 
@@ -15,6 +16,18 @@ export function describeRequest(a: ReturnType<typeof parseSubjectAccessReview>["
   if (!a.resourceRequest) return `${a.verb} ${a.path}`;
   const res = `${a.resource}${a.subresource ? "/" + a.subresource : ""}${a.apiGroup ? "." + a.apiGroup : ""}`;
   return `${a.verb} ${res}${a.name ? "/" + a.name : ""}${a.namespace ? ` in ${a.namespace}` : " (cluster scope)"}`;
+}
+
+/**
+ * A reason as the decision log keeps it for a review: the check, its sentence (which already names
+ * the binding, role, rule and request) and its source, without the structured rule and request
+ * (`expected`/`actual`). Redacting those on every review cost more than deciding it
+ * (bench/sar.bench.ts); `kubeiam rbac can-i --explain -o json` gives them for any request.
+ */
+export function logReason(r: Reason): Reason {
+  return r.source !== undefined
+    ? { check: r.check, ok: r.ok, message: r.message, source: r.source }
+    : { check: r.check, ok: r.ok, message: r.message };
 }
 
 export function registerAuthzRoutes(app: App, index: RbacIndex): void {
@@ -37,8 +50,8 @@ export function registerAuthzRoutes(app: App, index: RbacIndex): void {
         action: "SubjectAccessReview",
         subject: sar.attributes.user.name,
         allowed,
-        summary: `${describeRequest(sar.attributes)}: ${allowed ? result.reason : "no RBAC rule allows it"}`,
-        reasons: [...result.reasons],
+        summary: `${describeRequest(sar.attributes)}: ${allowed ? result.reason : `no RBAC rule allows it${result.reason ? ` (${result.reason})` : ""}`}`,
+        reasons: result.reasons.map(logReason),
       });
       sendJson(res, 200, response);
     },
