@@ -5,14 +5,14 @@
  * index), answered with 50 connections by autocannon, against the plain node:https baseline with the
  * same certificate and key and a fixed body of the same size, in the same invocation.
  *
- * Runs twice: with the logger at info (every decision is also one JSON log line, written to
- * /dev/null so the terminal is not the bottleneck) and at warn (the decision ring and its redaction
+ * Runs twice: with the logger at info (every decision is also one JSON log line, written to a pipe
+ * as a container's stderr would be) and at warn (the decision ring and its redaction
  * still run, no log line). Also reports the route's in-process cost per request, split into its parts.
  * Target: the endpoint at ≥ 60% of the baseline's rate.
  *
  *   node --import tsx bench/sar.bench.ts [--duration 4] [--connections 50] [--json]
  */
-import { createWriteStream } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ import {
 } from "../src/rbac/subject-access-review.js";
 import type { Attributes } from "../src/rbac/types.js";
 import { startApp, type App } from "../src/server/app.js";
+import { logReason } from "../src/server/routes/authz.js";
 import { freePort } from "../test/helpers/server.js";
 import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 import { generate } from "./rbac.bench.js";
@@ -70,16 +71,23 @@ function sarBody(a: Attributes, i: number): string {
   });
 }
 
-/** A logger whose level can change between runs (the app keeps the one it was started with). */
-function switchableLogger(): { logger: Logger; set(level: LogLevel): void } {
-  const sink = createWriteStream("/dev/null");
-  const loggers = {
-    info: createLogger("info", (l) => sink.write(l)),
-    warn: createLogger("warn", (l) => sink.write(l)),
-  };
+/**
+ * A logger whose level can change between runs (the app keeps the one it was started with). Lines go
+ * to a pipe read by a child that discards them, as a container's stderr goes to a log pipe.
+ */
+function switchableLogger(): { logger: Logger; set(level: LogLevel): void; close(): void } {
+  const drain = spawn(process.execPath, ["-e", "process.stdin.resume()"], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  const write = (l: string): void => void drain.stdin.write(l);
+  const loggers = { info: createLogger("info", write), warn: createLogger("warn", write) };
   let current: Logger = loggers.warn;
   return {
     set: (level) => (current = level === "info" ? loggers.info : loggers.warn),
+    close: () => {
+      drain.stdin.end();
+      drain.kill();
+    },
     logger: {
       debug: (m, f) => current.debug(m, f),
       info: (m, f) => current.info(m, f),
@@ -106,6 +114,7 @@ function profile(app: App, bodies: readonly string[]): Record<string, number> {
     jsonParse: time((i) => JSON.parse(bodies[i]!)),
     parseReview: time((i) => parseSubjectAccessReview(JSON.parse(bodies[i]!), { allowUnknownFields: true })),
     authorize: time((i) => authorize(app.rbac, parsed[i]!.attributes)),
+    authorizeWithReasons: time((i) => authorize(app.rbac, parsed[i]!.attributes).reasons),
     renderResponse: time((i) =>
       JSON.stringify(
         renderSubjectAccessReviewResponse(parsed[i]!.apiVersion, subjectAccessReviewStatus(results[i]!)),
@@ -119,7 +128,7 @@ function profile(app: App, bodies: readonly string[]): Record<string, number> {
         subject: parsed[i]!.attributes.user.name,
         allowed: r.decision === "allow",
         summary: r.reason,
-        reasons: [...r.reasons],
+        reasons: r.reasons.map(logReason),
       });
     }),
   };
@@ -193,6 +202,7 @@ async function main(): Promise<void> {
       await app.close();
     }
   } finally {
+    log.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }

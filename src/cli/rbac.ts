@@ -768,8 +768,10 @@ async function runCanI(
   warn(io, target.warnings);
   const source = await openSource(flags, io);
   const a = await source.canI({ user, request: target.request, explain: flags.explain === true });
-  if (format === "json") printJson(io, a);
-  else if (flags.quiet !== true) {
+  if (flags.quiet === true) {
+    // kubectl's -q: only the exit code answers
+  } else if (format === "json") printJson(io, a);
+  else {
     const head = a.allowed ? "yes" : `no${a.reason !== "" ? ` - ${a.reason}` : ""}`;
     io.out(flags.explain === true ? `${head}\n${formatExplanation(a)}` : head);
   }

@@ -208,7 +208,9 @@ export class KubernetesStore implements ObjectStore {
           await state.reflector.list();
         } catch (e) {
           failures.push(e);
-          problems.push({ source: this.sourceOf(state), message: this.problemText(state, e instanceof Error ? e.message : String(e), e) });
+          const message = e instanceof Error ? e.message : String(e);
+          state.reflector.noteProblem(message);
+          problems.push({ source: this.sourceOf(state), message: this.problemText(state, message, e) });
         }
       }),
     );

@@ -53,7 +53,7 @@ void describe("IAM flow: aws eks get-token → kubectl --token, mapped by aws-au
 
   before(
     async () => {
-      assert.ok(!pre.skip);
+      assert.ok(pre.skip === false);
       w = await startWiredCluster({ binaries: pre.binaries, admission: false });
     },
     { timeout: 240_000 },

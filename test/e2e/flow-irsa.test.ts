@@ -50,7 +50,7 @@ void describe("IRSA flow: annotated ServiceAccount → mutated pod → TokenRequ
 
   before(
     async () => {
-      assert.ok(!pre.skip);
+      assert.ok(pre.skip === false);
       w = await startWiredCluster({ binaries: pre.binaries });
       hostPath = w.kubeiam.url.replace(/^https:\/\//, "");
       // IAM, as an operator would set it up with the aws CLI against kubeiam

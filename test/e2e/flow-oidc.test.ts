@@ -169,7 +169,7 @@ void describe("OIDC flow: oidc-provider, kubeiam login as kubectl's exec plugin,
 
   before(
     async () => {
-      assert.ok(!pre.skip);
+      assert.ok(pre.skip === false);
       idpDir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-idp-"));
       idp = await startIdp(idpDir);
       w = await startWiredCluster({

@@ -49,7 +49,7 @@ void describe("kube-apiserver wired to kubeiam; the service-account flow", { ski
 
   before(
     async () => {
-      assert.ok(!pre.skip);
+      assert.ok(pre.skip === false);
       w = await startWiredCluster({ binaries: pre.binaries });
       await w.cluster.kubectl(["create", "serviceaccount", "demo", "--namespace", "default"]);
     },
@@ -182,7 +182,7 @@ void describe("kube-apiserver wired to kubeiam; the service-account flow", { ski
     await c.kubectl(["create", "configmap", "e2e-settings", "--namespace", "default", "--from-literal=k=v"]);
     const token = (await c.kubectl(["create", "token", "reader", "--namespace", "default"])).stdout.trim();
     const user = "system:serviceaccount:default:reader";
-    const list = (): Promise<{ code: number; stderr: string }> =>
+    const list = (): Promise<{ code: number; stdout: string; stderr: string }> =>
       w.kubectlWithToken(token, ["get", "configmaps", "--namespace", "default"], { allowFailure: true });
 
     const denied = await list();

@@ -38,7 +38,10 @@ export interface KubernetesConfig {
 export const KUBERNETES_DEFAULTS = { namespace: "kubeiam-system", resyncSeconds: 600 } as const;
 
 /** Applies defaults; a relative kubeconfig path is taken from the config file's folder. */
-export function resolveKubernetesConfig(raw: KubernetesConfigFile | undefined, fileBase: string): KubernetesConfig {
+export function resolveKubernetesConfig(
+  raw: KubernetesConfigFile | undefined,
+  fileBase: string,
+): KubernetesConfig {
   const kc = raw?.kubeconfig;
   return {
     kubeconfig: kc === undefined ? undefined : isAbsolute(kc) ? kc : resolvePath(fileBase, kc),

@@ -43,7 +43,8 @@ export class KubeApiError extends Error {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
@@ -51,7 +52,10 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
  * a Status keeps its first 300 characters as the message.
  */
 export function kubeApiErrorFrom(status: number, body: unknown, request = ""): KubeApiError {
-  if (isRecord(body) && (body.kind === "Status" || typeof body.reason === "string" || typeof body.message === "string")) {
+  if (
+    isRecord(body) &&
+    (body.kind === "Status" || typeof body.reason === "string" || typeof body.message === "string")
+  ) {
     const d = isRecord(body.details) ? body.details : {};
     const details: StatusDetails = {};
     const name = str(d.name);
@@ -72,7 +76,13 @@ export function kubeApiErrorFrom(status: number, body: unknown, request = ""): K
         return cause;
       });
     }
-    return new KubeApiError(status, str(body.reason) ?? "", str(body.message) ?? `HTTP ${status}`, details, request);
+    return new KubeApiError(
+      status,
+      str(body.reason) ?? "",
+      str(body.message) ?? `HTTP ${status}`,
+      details,
+      request,
+    );
   }
   const text = typeof body === "string" ? body.trim().slice(0, 300) : "";
   return new KubeApiError(status, "", text === "" ? `HTTP ${status}` : text, {}, request);
@@ -85,7 +95,12 @@ export function isGone(e: unknown): boolean {
 
 /** True when the API does not serve the resource at all (e.g. a CRD not installed). */
 export function isUnknownResource(e: unknown): boolean {
-  return e instanceof KubeApiError && e.status === 404 && e.details.name === undefined && e.details.kind === undefined;
+  return (
+    e instanceof KubeApiError &&
+    e.status === 404 &&
+    e.details.name === undefined &&
+    e.details.kind === undefined
+  );
 }
 
 export interface WriteContext {
@@ -121,28 +136,58 @@ export function unknownResourceHint(kind: string, group: string): string {
 export function toStoreError(e: KubeApiError, c: WriteContext & { group?: string }): KubeiamError {
   const ctx = { kind: c.kind, name: c.name, namespace: c.namespace, status: e.status, reason: e.reason };
   if (e.status === 409 && e.reason === "AlreadyExists") {
-    return new KubeiamError("STORE_CONFLICT", `${what(c)} was created by another writer at the same time; read it again and retry`, ctx);
+    return new KubeiamError(
+      "STORE_CONFLICT",
+      `${what(c)} was created by another writer at the same time; read it again and retry`,
+      ctx,
+    );
   }
   if (e.status === 409) {
     const rv = c.resourceVersion === undefined ? "" : ` (resourceVersion ${c.resourceVersion})`;
-    return new KubeiamError("STORE_CONFLICT", `${what(c)} was changed since it was read${rv}; read it again and retry`, ctx);
+    return new KubeiamError(
+      "STORE_CONFLICT",
+      `${what(c)} was changed since it was read${rv}; read it again and retry`,
+      ctx,
+    );
   }
   if (e.status === 404 && isUnknownResource(e)) {
-    return new KubeiamError("KUBE_API_ERROR", `${unknownResourceHint(c.kind, c.group ?? "")} (${apiText(e)})`, ctx);
+    return new KubeiamError(
+      "KUBE_API_ERROR",
+      `${unknownResourceHint(c.kind, c.group ?? "")} (${apiText(e)})`,
+      ctx,
+    );
   }
   if (e.status === 404 && e.details.kind === "namespaces" && c.namespace !== undefined) {
-    return new KubeiamError("STORE_NOT_FOUND", `cannot ${c.op} ${what(c)}: namespace ${c.namespace} does not exist`, ctx);
+    return new KubeiamError(
+      "STORE_NOT_FOUND",
+      `cannot ${c.op} ${what(c)}: namespace ${c.namespace} does not exist`,
+      ctx,
+    );
   }
   if (e.status === 404 && c.op === "replace" && c.resourceVersion !== undefined) {
-    return new KubeiamError("STORE_CONFLICT", `${what(c)} was deleted since it was read (resourceVersion ${c.resourceVersion}); read it again and retry`, ctx);
+    return new KubeiamError(
+      "STORE_CONFLICT",
+      `${what(c)} was deleted since it was read (resourceVersion ${c.resourceVersion}); read it again and retry`,
+      ctx,
+    );
   }
   if (e.status === 404) {
     return new KubeiamError("STORE_NOT_FOUND", `${what(c)} does not exist`, ctx);
   }
   if (e.status === 422 || e.status === 400) {
-    const causes = (e.details.causes ?? []).map((x) => (x.field ? `${x.field}: ${x.message ?? x.reason ?? ""}` : (x.message ?? x.reason ?? ""))).filter((x) => x !== "");
+    const causes = (e.details.causes ?? [])
+      .map((x) => (x.field ? `${x.field}: ${x.message ?? x.reason ?? ""}` : (x.message ?? x.reason ?? "")))
+      .filter((x) => x !== "");
     const problems = causes.length > 0 ? causes : [e.message];
-    return new KubeiamError("STORE_OBJECT_INVALID", `invalid ${c.kind}: the API server refused it: ${problems.join("; ")}`, { ...ctx, problems });
+    return new KubeiamError(
+      "STORE_OBJECT_INVALID",
+      `invalid ${c.kind}: the API server refused it: ${problems.join("; ")}`,
+      { ...ctx, problems },
+    );
   }
-  return new KubeiamError("KUBE_API_ERROR", `cannot ${c.op} ${what(c)}: the API server answered ${apiText(e)}${e.request ? ` (${e.request})` : ""}`, ctx);
+  return new KubeiamError(
+    "KUBE_API_ERROR",
+    `cannot ${c.op} ${what(c)}: the API server answered ${apiText(e)}${e.request ? ` (${e.request})` : ""}`,
+    ctx,
+  );
 }

@@ -43,7 +43,11 @@ export function resourceVersionOf(o: RawObject): string | undefined {
 }
 
 /** The delay before retry number `failures` (1-based): initial·2^(n-1), capped, with ±20 % jitter. */
-export function backoffDelay(failures: number, b: { initialMs: number; maxMs: number }, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  b: { initialMs: number; maxMs: number },
+  random: () => number = Math.random,
+): number {
   const base = Math.min(b.maxMs, b.initialMs * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
 }
@@ -83,9 +87,15 @@ export class Reflector {
     let rv = "";
     do {
       const body = await this.api.request("GET", this.opts.path, {
-        query: { limit: String(this.opts.pageSize ?? 500), continue: cont, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+        query: {
+          limit: String(this.opts.pageSize ?? 500),
+          continue: cont,
+          labelSelector: this.opts.labelSelector,
+          fieldSelector: this.opts.fieldSelector,
+        },
       });
-      if (!isRecord(body) || !Array.isArray(body.items)) throw new Error(`GET ${this.opts.path} did not answer a list`);
+      if (!isRecord(body) || !Array.isArray(body.items))
+        throw new Error(`GET ${this.opts.path} did not answer a list`);
       for (const it of body.items) if (isRecord(it)) items.push(it);
       const meta = isRecord(body.metadata) ? body.metadata : {};
       rv = typeof meta.resourceVersion === "string" ? meta.resourceVersion : rv;
@@ -123,6 +133,7 @@ export class Reflector {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wake = undefined;
@@ -135,6 +146,11 @@ export class Reflector {
         resolve();
       };
     });
+  }
+
+  /** Records a problem already reported elsewhere (e.g. in start's result), so the loop does not repeat it. */
+  noteProblem(message: string): void {
+    this.lastProblem = message;
   }
 
   private report(message: string, e: unknown): void {
@@ -163,7 +179,13 @@ export class Reflector {
         let watchError: Error | undefined;
         await this.api.watch(
           this.opts.path,
-          { resourceVersion: this.rv, allowWatchBookmarks: "true", timeoutSeconds: String(timeoutSeconds), labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+          {
+            resourceVersion: this.rv,
+            allowWatchBookmarks: "true",
+            timeoutSeconds: String(timeoutSeconds),
+            labelSelector: this.opts.labelSelector,
+            fieldSelector: this.opts.fieldSelector,
+          },
           (ev: RawWatchEvent) => {
             events++;
             if (ev.type === "ERROR") {
@@ -184,12 +206,14 @@ export class Reflector {
           { signal: ac.signal, idleTimeoutMs: (timeoutSeconds + 60) * 1000 },
         );
         this.current = undefined;
+        if (this.stopped) break;
         if (watchError) throw watchError;
         if (this.lastProblem !== "" && events > 0) this.lastProblem = "";
         failures = 0;
         // A stream that ends at once with nothing in it (a proxy closing idle streams, a server
         // shutting down) must not become a busy loop.
-        if (events === 0 && Date.now() - started < 1000 && !this.needList) await this.sleep(backoffDelay(1, backoff, random));
+        if (events === 0 && Date.now() - started < 1000 && !this.needList)
+          await this.sleep(backoffDelay(1, backoff, random));
       } catch (e) {
         this.current = undefined;
         if (this.stopped) break;

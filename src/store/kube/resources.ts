@@ -99,7 +99,10 @@ export function collectionPath(r: ResourceInfo, namespace?: string): string {
 /** One object. Namespaced kinds need the namespace. */
 export function objectPath(r: ResourceInfo, name: string, namespace?: string): string {
   if (r.namespaced && (namespace === undefined || namespace === "")) {
-    throw new KubeiamError("INTERNAL", `objectPath: ${r.kind} ${name} is namespaced but no namespace was given`);
+    throw new KubeiamError(
+      "INTERNAL",
+      `objectPath: ${r.kind} ${name} is namespaced but no namespace was given`,
+    );
   }
   return `${collectionPath(r, r.namespaced ? namespace : undefined)}/${seg(name)}`;
 }

@@ -68,7 +68,15 @@ export class SecretFiles {
   }
 
   private mapped(e: unknown, op: "get" | "create" | "replace"): unknown {
-    return e instanceof KubeApiError ? toStoreError(e, { op, kind: "Secret", plural: "secrets", name: this.ref.name, namespace: this.ref.namespace }) : e;
+    return e instanceof KubeApiError
+      ? toStoreError(e, {
+          op,
+          kind: "Secret",
+          plural: "secrets",
+          name: this.ref.name,
+          namespace: this.ref.namespace,
+        })
+      : e;
   }
 
   async read(field: string): Promise<string | undefined> {
@@ -87,15 +95,29 @@ export class SecretFiles {
       const basis = this.seen.get(field);
       if (basis !== undefined && basis !== current) {
         this.seen.delete(field);
-        throw new KubeiamError("STORE_CONFLICT", `${this.describe(field)} was changed by another process since it was read; read it again and retry`, { secret: `${this.ref.namespace}/${this.ref.name}`, field });
+        throw new KubeiamError(
+          "STORE_CONFLICT",
+          `${this.describe(field)} was changed by another process since it was read; read it again and retry`,
+          { secret: `${this.ref.namespace}/${this.ref.name}`, field },
+        );
       }
       const encoded = Buffer.from(text, "utf8").toString("base64");
       try {
         if (!secret) {
           const labels = this.opts.labels ?? { "app.kubernetes.io/managed-by": "kubeiam" };
-          await this.api.request("POST", `/api/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/secrets`, {
-            body: { apiVersion: "v1", kind: "Secret", metadata: { name: this.ref.name, namespace: this.ref.namespace, labels }, type: "Opaque", data: { [field]: encoded } },
-          });
+          await this.api.request(
+            "POST",
+            `/api/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/secrets`,
+            {
+              body: {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: this.ref.name, namespace: this.ref.namespace, labels },
+                type: "Opaque",
+                data: { [field]: encoded },
+              },
+            },
+          );
         } else {
           const data = isRecord(secret.data) ? { ...secret.data } : {};
           data[field] = encoded;
@@ -104,12 +126,23 @@ export class SecretFiles {
         this.seen.set(field, text);
         return;
       } catch (e) {
-        if (e instanceof KubeApiError && e.status === 404 && e.details.kind === "namespaces" && !namespaceCreated && this.opts.createNamespace !== false) {
+        if (
+          e instanceof KubeApiError &&
+          e.status === 404 &&
+          e.details.kind === "namespaces" &&
+          !namespaceCreated &&
+          this.opts.createNamespace !== false
+        ) {
           namespaceCreated = true;
           await this.createNamespace();
           continue;
         }
-        if (e instanceof KubeApiError && (e.status === 409 || (e.status === 404 && secret !== undefined)) && i < attempts) continue;
+        if (
+          e instanceof KubeApiError &&
+          (e.status === 409 || (e.status === 404 && secret !== undefined)) &&
+          i < attempts
+        )
+          continue;
         throw this.mapped(e, secret ? "replace" : "create");
       }
     }
@@ -117,10 +150,14 @@ export class SecretFiles {
 
   private async createNamespace(): Promise<void> {
     try {
-      await this.api.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: this.ref.namespace } } });
+      await this.api.request("POST", "/api/v1/namespaces", {
+        body: { apiVersion: "v1", kind: "Namespace", metadata: { name: this.ref.namespace } },
+      });
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 409) return;
-      throw e instanceof KubeApiError ? toStoreError(e, { op: "create", kind: "Namespace", plural: "namespaces", name: this.ref.namespace }) : e;
+      throw e instanceof KubeApiError
+        ? toStoreError(e, { op: "create", kind: "Namespace", plural: "namespaces", name: this.ref.namespace })
+        : e;
     }
   }
 
@@ -144,7 +181,10 @@ export class SecretFiles {
     };
     const reflector = new Reflector(
       this.api,
-      { path: `/api/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/secrets`, fieldSelector: `metadata.name=${this.ref.name}` },
+      {
+        path: `/api/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/secrets`,
+        fieldSelector: `metadata.name=${this.ref.name}`,
+      },
       {
         replace: (items) => changed(items[0] ? resourceVersionOf(items[0]) : undefined),
         event: (type, obj) => changed(type === "DELETED" ? undefined : resourceVersionOf(obj)),

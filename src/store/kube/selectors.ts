@@ -38,7 +38,8 @@ export function matchesFieldSelector(obj: KubeObject, sel: string | undefined): 
   if (!terms) return false;
   for (const t of terms) {
     let v: unknown = obj;
-    for (const p of t.path) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+    for (const p of t.path)
+      v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[p] : undefined;
     const s = typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v);
     if ((s === t.value) !== (t.op === "=")) return false;
   }

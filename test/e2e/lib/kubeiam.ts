@@ -273,7 +273,8 @@ export async function startKubeiam(opts: KubeiamE2eOptions = {}): Promise<Kubeia
  * metadata reduced to name, namespace, uid, labels and annotations (the server-managed rest dropped).
  */
 export function storable(obj: KubeObject): KubeObject {
-  const { status: _status, metadata, ...rest } = obj;
+  const { metadata, ...rest } = obj;
+  delete rest.status;
   const m: KubeObject["metadata"] = { name: metadata.name };
   if (metadata.namespace !== undefined) m.namespace = metadata.namespace;
   if (metadata.uid !== undefined) m.uid = metadata.uid;
@@ -394,21 +395,24 @@ export async function startWiredCluster(opts: WiredClusterOptions): Promise<Wire
         "current-context": "e2e",
       }),
     );
+    // read once: the admin key and region stay the same across kubeiam restarts (same state dir)
+    const admin: AwsCredentialsEnv = {
+      accessKeyId: kubeiam.app.adminAccessKey.accessKeyId,
+      secretAccessKey: kubeiam.app.adminAccessKey.secretAccessKey,
+    };
+    const region = kubeiam.app.config.region;
     const awsEnv = (creds?: AwsCredentialsEnv): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {};
       for (const k of ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION", "LANG", "TMPDIR"]) {
         if (process.env[k] !== undefined) env[k] = process.env[k];
       }
-      const key = creds ?? {
-        accessKeyId: kubeiam.app.adminAccessKey.accessKeyId,
-        secretAccessKey: kubeiam.app.adminAccessKey.secretAccessKey,
-      };
+      const key = creds ?? admin;
       return {
         ...env,
         AWS_CONFIG_FILE: join(kubeiam.stateDir, "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE: join(kubeiam.stateDir, "no-aws-credentials"),
-        AWS_DEFAULT_REGION: kubeiam.app.config.region,
-        AWS_REGION: kubeiam.app.config.region,
+        AWS_DEFAULT_REGION: region,
+        AWS_REGION: region,
         AWS_EC2_METADATA_DISABLED: "true",
         AWS_ENDPOINT_URL: kubeiam.url,
         AWS_CA_BUNDLE: kubeiam.caFile,

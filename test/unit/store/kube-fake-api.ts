@@ -104,7 +104,7 @@ export class FakeKubeApi implements KubeApi {
   external(path: string, obj: KubeObject): Obj {
     const p = parsePath(path);
     const c = this.coll(p.collection);
-    const k = this.key(p.namespace ?? (obj.metadata.namespace as string | undefined), obj.metadata.name);
+    const k = this.key(p.namespace ?? obj.metadata.namespace, obj.metadata.name);
     const prev = c.get(k);
     const stored = structuredClone(obj) as unknown as Obj;
     stored.metadata.resourceVersion = String(++this.rv);
@@ -150,7 +150,7 @@ export class FakeKubeApi implements KubeApi {
     try {
       return Promise.resolve(this.handle(method, path, opts));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
@@ -242,21 +242,16 @@ export class FakeKubeApi implements KubeApi {
         if (!inSel && ev.type === "ADDED") return;
         onEvent({ type: inSel ? ev.type : "DELETED", object: structuredClone(ev.object) });
       };
-      const w: OpenWatch = {
-        collection: p.collection,
-        namespace: p.namespace,
-        query,
-        push: deliver,
-        end: () => {
-          this.watches.delete(w);
-          opts.signal.removeEventListener("abort", w.end);
-          resolve();
-        },
+      const end = (): void => {
+        this.watches.delete(w);
+        opts.signal.removeEventListener("abort", end);
+        resolve();
       };
+      const w: OpenWatch = { collection: p.collection, namespace: p.namespace, query, push: deliver, end };
       for (const ev of this.log) deliver(ev);
       this.watches.add(w);
-      opts.signal.addEventListener("abort", w.end);
-      if (opts.signal.aborted) w.end();
+      opts.signal.addEventListener("abort", end);
+      if (opts.signal.aborted) end();
     });
   }
 
