@@ -76,7 +76,8 @@ async function startIssuer(dir: string): Promise<Issuer> {
   });
   const jwks = JSON.stringify({ keys: [jwk] });
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
-    const body = req.url === "/.well-known/openid-configuration" ? discovery : req.url === "/jwks" ? jwks : undefined;
+    const body =
+      req.url === "/.well-known/openid-configuration" ? discovery : req.url === "/jwks" ? jwks : undefined;
     res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
     res.end(body ?? "{}");
   });
@@ -211,7 +212,10 @@ async function main(): Promise<void> {
             oidc: [
               {
                 issuer: { url: issuer.url, audiences: ["kubernetes"], certificateAuthority: issuer.caPem },
-                claimMappings: { username: { claim: "sub", prefix: "oidc:" }, groups: { claim: "groups", prefix: "" } },
+                claimMappings: {
+                  username: { claim: "sub", prefix: "oidc:" },
+                  groups: { claim: "groups", prefix: "" },
+                },
               },
             ],
           },
@@ -222,7 +226,10 @@ async function main(): Promise<void> {
     b = await startCluster({
       binaries: pre.binaries,
       serviceAccountIssuer: a.kubeiam.url,
-      serviceAccountKeys: { signingKeyFile: join(keysDir, "sa.key"), publicKeyFiles: [join(keysDir, "sa.pub")] },
+      serviceAccountKeys: {
+        signingKeyFile: join(keysDir, "sa.key"),
+        publicKeyFiles: [join(keysDir, "sa.pub")],
+      },
       apiAudiences: a.kubeiam.app.config.issuer.audiences,
     });
     const setupMs = Date.now() - t0;
@@ -251,18 +258,47 @@ async function main(): Promise<void> {
       (await c.kubectl(["create", "token", NS, "--namespace", NS, "--duration", "2h"])).stdout.trim();
     const caA = a.cluster.caPath;
     const mkAgent = async (caPath: string): Promise<Agent> => {
-      const agent = new Agent({ connect: { ca: await readFile(caPath, "utf8") }, connections: 1, pipelining: 1 });
+      const agent = new Agent({
+        connect: { ca: await readFile(caPath, "utf8") },
+        connections: 1,
+        pipelining: 1,
+      });
       agents.push(agent);
       return agent;
     };
-    const A: Target = { name: "A", cluster: a.cluster, agent: await mkAgent(caA), saToken: await saToken(a.cluster) };
+    const A: Target = {
+      name: "A",
+      cluster: a.cluster,
+      agent: await mkAgent(caA),
+      saToken: await saToken(a.cluster),
+    };
     const B: Target = { name: "B", cluster: b, agent: await mkAgent(b.caPath), saToken: await saToken(b) };
 
     const scenarios: Scenario[] = [
-      { id: "list-sa", what: "GET pods, service-account token (no webhook on A either)", a: { kind: "list", token: () => A.saToken }, b: { kind: "list", token: () => B.saToken } },
-      { id: "list-oidc", what: "GET pods, OIDC token: TokenReview webhook", a: { kind: "list", token: () => issuer.sign(["bench:readers"]) }, b: { kind: "list", token: () => B.saToken } },
-      { id: "list-oidc-sar", what: "GET pods, OIDC token: TokenReview + SubjectAccessReview webhooks", a: { kind: "list", token: () => issuer.sign(["bench:kubeiam"]) }, b: { kind: "list", token: () => B.saToken } },
-      { id: "create-pod", what: "POST pod (dryRun=All), service-account token: mutating + validating webhooks", a: { kind: "create", token: () => A.saToken }, b: { kind: "create", token: () => B.saToken } },
+      {
+        id: "list-sa",
+        what: "GET pods, service-account token (no webhook on A either)",
+        a: { kind: "list", token: () => A.saToken },
+        b: { kind: "list", token: () => B.saToken },
+      },
+      {
+        id: "list-oidc",
+        what: "GET pods, OIDC token: TokenReview webhook",
+        a: { kind: "list", token: () => issuer.sign(["bench:readers"]) },
+        b: { kind: "list", token: () => B.saToken },
+      },
+      {
+        id: "list-oidc-sar",
+        what: "GET pods, OIDC token: TokenReview + SubjectAccessReview webhooks",
+        a: { kind: "list", token: () => issuer.sign(["bench:kubeiam"]) },
+        b: { kind: "list", token: () => B.saToken },
+      },
+      {
+        id: "create-pod",
+        what: "POST pod (dryRun=All), service-account token: mutating + validating webhooks",
+        a: { kind: "create", token: () => A.saToken },
+        b: { kind: "create", token: () => B.saToken },
+      },
     ];
 
     const decisions = a.kubeiam.app.decisions;
@@ -348,8 +384,12 @@ async function main(): Promise<void> {
     out.push(
       `e2e webhooks: kube-apiserver ${meta.k8s}, ${meta.cpus} cores, load ${meta.loadavgStart.toFixed(1)} → ${meta.loadavgEnd.toFixed(1)}; clusters up in ${(setupMs / 1000).toFixed(1)} s; measured ${(measuredMs / 1000).toFixed(1)} s in ${round} rounds${timedOut ? " (stopped at --max-seconds)" : ""}; ${webhookCalls} kubeiam decisions while measuring`,
     );
-    out.push("A = wired to kubeiam, B = no webhooks; ms per request, sequential, one keep-alive connection; calls = kubeiam webhook calls per request on A");
-    out.push(`${"scenario".padEnd(14)} ${"n".padStart(4)}  ${"A p50".padStart(7)} ${"A p90".padStart(7)} ${"A p99".padStart(7)}  ${"B p50".padStart(7)} ${"B p99".padStart(7)}  ${"+p50".padStart(7)} ${"+p99".padStart(7)}  calls`);
+    out.push(
+      "A = wired to kubeiam, B = no webhooks; ms per request, sequential, one keep-alive connection; calls = kubeiam webhook calls per request on A",
+    );
+    out.push(
+      `${"scenario".padEnd(14)} ${"n".padStart(4)}  ${"A p50".padStart(7)} ${"A p90".padStart(7)} ${"A p99".padStart(7)}  ${"B p50".padStart(7)} ${"B p99".padStart(7)}  ${"+p50".padStart(7)} ${"+p99".padStart(7)}  calls`,
+    );
     for (const r of rows) {
       out.push(
         `${r.id.padEnd(14)} ${String(r.a.n).padStart(4)}  ${f(r.a.p50)} ${f(r.a.p90)} ${f(r.a.p99)}  ${f(r.b.p50)} ${f(r.b.p99)}  ${f(r.addedP50)} ${f(r.addedP99)}  ${r.kubeiamCallsPerRequest.toFixed(1).padStart(5)}`,

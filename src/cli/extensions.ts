@@ -13,11 +13,12 @@ import { registerAuthnCommands } from "./authn.js";
 import { registerAdmissionCommands } from "./admission.js";
 import { registerStsCommands } from "./sts.js";
 import { registerIrsaCommands } from "./irsa.js";
+import { registerRbacCommands } from "./rbac.js";
 import { registerGetTokenCommands } from "./get-token.js";
 import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands, registerStsCommands, registerIrsaCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands, registerStsCommands, registerIrsaCommands, registerRbacCommands];
   for (const r of registrations) r(program, io);
   addWebhookManifestsCommand(webhookGroup(program), io);
 }

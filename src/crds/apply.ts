@@ -26,7 +26,8 @@ export interface ApplyCrdsOptions {
 
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Whether a CRD's status says Established=True (and NamesAccepted is not False). */
 export function isEstablished(crd: unknown): boolean {
@@ -37,12 +38,18 @@ export function isEstablished(crd: unknown): boolean {
 }
 
 function rvOf(o: unknown): string | undefined {
-  return isRecord(o) && isRecord(o.metadata) && typeof o.metadata.resourceVersion === "string" ? o.metadata.resourceVersion : undefined;
+  return isRecord(o) && isRecord(o.metadata) && typeof o.metadata.resourceVersion === "string"
+    ? o.metadata.resourceVersion
+    : undefined;
 }
 
 function apiError(e: unknown, what: string): unknown {
   if (!(e instanceof KubeApiError)) return e;
-  return new KubeiamError("KUBE_API_ERROR", `cannot ${what}: the API server answered ${e.status}${e.reason ? ` ${e.reason}` : ""}: ${e.message}`, { status: e.status, reason: e.reason });
+  return new KubeiamError(
+    "KUBE_API_ERROR",
+    `cannot ${what}: the API server answered ${e.status}${e.reason ? ` ${e.reason}` : ""}: ${e.message}`,
+    { status: e.status, reason: e.reason },
+  );
 }
 
 async function getCrd(api: KubeApi, name: string): Promise<unknown> {
@@ -54,7 +61,11 @@ async function getCrd(api: KubeApi, name: string): Promise<unknown> {
   }
 }
 
-export async function applyCrds(api: KubeApi, crds: readonly KubeObject[], opts: ApplyCrdsOptions = {}): Promise<AppliedCrd[]> {
+export async function applyCrds(
+  api: KubeApi,
+  crds: readonly KubeObject[],
+  opts: ApplyCrdsOptions = {},
+): Promise<AppliedCrd[]> {
   const results: AppliedCrd[] = [];
   for (const crd of crds) {
     const name = crd.metadata.name;
@@ -69,7 +80,8 @@ export async function applyCrds(api: KubeApi, crds: readonly KubeObject[], opts:
     } catch (e) {
       throw apiError(e, `apply CustomResourceDefinition ${name}`);
     }
-    const action: ApplyAction = before === undefined ? "created" : rvOf(before) === rvOf(after) ? "unchanged" : "configured";
+    const action: ApplyAction =
+      before === undefined ? "created" : rvOf(before) === rvOf(after) ? "unchanged" : "configured";
     opts.onProgress?.(`customresourcedefinition.apiextensions.k8s.io/${name} ${action}`);
     results.push({ name, action, established: isEstablished(after) });
   }
@@ -77,7 +89,11 @@ export async function applyCrds(api: KubeApi, crds: readonly KubeObject[], opts:
   for (const r of results) {
     while (!r.established) {
       if (Date.now() > deadline) {
-        throw new KubeiamError("KUBE_API_ERROR", `CustomResourceDefinition ${r.name} was applied but is not Established after ${opts.timeoutMs ?? 60_000} ms; see \`kubectl describe crd ${r.name}\``, { name: r.name });
+        throw new KubeiamError(
+          "KUBE_API_ERROR",
+          `CustomResourceDefinition ${r.name} was applied but is not Established after ${opts.timeoutMs ?? 60_000} ms; see \`kubectl describe crd ${r.name}\``,
+          { name: r.name },
+        );
       }
       await new Promise((res) => setTimeout(res, opts.pollMs ?? 200));
       r.established = isEstablished(await getCrd(api, r.name));

@@ -39,10 +39,21 @@ export interface CrdDefinition {
 }
 
 const str = (description: string): JsonSchema => ({ type: "string", description });
-const strList = (description: string): JsonSchema => ({ type: "array", description, items: { type: "string" } });
+const strList = (description: string): JsonSchema => ({
+  type: "array",
+  description,
+  items: { type: "string" },
+});
 /** A field that may be a mapping or JSON text (a policy document). */
-const anyValue = (description: string): JsonSchema => ({ description, "x-kubernetes-preserve-unknown-fields": true });
-const anyMap = (description: string): JsonSchema => ({ type: "object", description, "x-kubernetes-preserve-unknown-fields": true });
+const anyValue = (description: string): JsonSchema => ({
+  description,
+  "x-kubernetes-preserve-unknown-fields": true,
+});
+const anyMap = (description: string): JsonSchema => ({
+  type: "object",
+  description,
+  "x-kubernetes-preserve-unknown-fields": true,
+});
 
 const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
 
@@ -51,7 +62,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: "OIDCProvider",
     plural: "oidcproviders",
     singular: "oidcprovider",
-    description: "An IAM OIDC identity provider: an issuer whose tokens STS AssumeRoleWithWebIdentity accepts for the listed client IDs.",
+    description:
+      "An IAM OIDC identity provider: an issuer whose tokens STS AssumeRoleWithWebIdentity accepts for the listed client IDs.",
     columns: [
       { name: "URL", type: "string", jsonPath: ".spec.url" },
       { name: "Client IDs", type: "string", jsonPath: ".spec.clientIDList" },
@@ -68,7 +80,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: "IAMRole",
     plural: "iamroles",
     singular: "iamrole",
-    description: "An IAM role: a trust policy (who may assume it), permission policies, and a maximum session duration.",
+    description:
+      "An IAM role: a trust policy (who may assume it), permission policies, and a maximum session duration.",
     columns: [
       { name: "Path", type: "string", jsonPath: ".spec.path" },
       { name: "Max Session", type: "integer", jsonPath: ".spec.maxSessionDuration" },
@@ -91,7 +104,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: "IAMUser",
     plural: "iamusers",
     singular: "iamuser",
-    description: "An IAM user. Access-key secrets are never stored here (kubeiam keeps them in a Secret); only their IDs and status are.",
+    description:
+      "An IAM user. Access-key secrets are never stored here (kubeiam keeps them in a Secret); only their IDs and status are.",
     columns: [
       { name: "Path", type: "string", jsonPath: ".spec.path" },
       { name: "User ID", type: "string", jsonPath: ".spec.userId" },
@@ -110,7 +124,11 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
         items: {
           type: "object",
           "x-kubernetes-preserve-unknown-fields": true,
-          properties: { accessKeyId: str("AKIA…"), status: str("Active or Inactive."), createDate: str("ISO 8601.") },
+          properties: {
+            accessKeyId: str("AKIA…"),
+            status: str("Active or Inactive."),
+            createDate: str("ISO 8601."),
+          },
         },
       },
     },
@@ -136,7 +154,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: "AccessEntry",
     plural: "accessentries",
     singular: "accessentry",
-    description: "An EKS access entry: maps an IAM principal to a Kubernetes username and groups (ahead of aws-auth).",
+    description:
+      "An EKS access entry: maps an IAM principal to a Kubernetes username and groups (ahead of aws-auth).",
     columns: [
       { name: "Principal", type: "string", jsonPath: ".spec.principalArn" },
       { name: "Type", type: "string", jsonPath: ".spec.type" },
@@ -155,7 +174,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     kind: "Tenant",
     plural: "tenants",
     singular: "tenant",
-    description: "A tenant: its namespaces, owners and the isolation rules kubeiam's admission webhooks enforce for them.",
+    description:
+      "A tenant: its namespaces, owners and the isolation rules kubeiam's admission webhooks enforce for them.",
     columns: [
       { name: "Namespaces", type: "string", jsonPath: ".spec.namespaces.names" },
       { name: "Prefix", type: "string", jsonPath: ".spec.namespaces.prefix" },

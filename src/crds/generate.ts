@@ -33,12 +33,21 @@ export function crdFor(def: CrdDefinition): KubeObject {
     "x-kubernetes-preserve-unknown-fields": true,
   };
   if (Object.keys(def.spec).length > 0) spec.properties = def.spec;
-  const names: Record<string, unknown> = { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular, categories: ["kubeiam"] };
+  const names: Record<string, unknown> = {
+    kind: def.kind,
+    listKind: `${def.kind}List`,
+    plural: def.plural,
+    singular: def.singular,
+    categories: ["kubeiam"],
+  };
   if (def.shortNames) names.shortNames = def.shortNames;
   return {
     apiVersion: CRD_API_VERSION,
     kind: "CustomResourceDefinition",
-    metadata: { name: crdName(def), labels: { "app.kubernetes.io/name": "kubeiam", "app.kubernetes.io/part-of": "kubeiam" } },
+    metadata: {
+      name: crdName(def),
+      labels: { "app.kubernetes.io/name": "kubeiam", "app.kubernetes.io/part-of": "kubeiam" },
+    },
     spec: {
       group: KUBEIAM_GROUP,
       scope: info.namespaced ? "Namespaced" : "Cluster",

@@ -19,8 +19,14 @@ const ACCESS_KEYS_FIELD = "access-keys.json";
 export class SecretKeyPersistence implements KeyPersistence {
   constructor(readonly files: SecretFiles) {}
 
-  static inCluster(api: KubeApi, namespace: string, opts: SecretFilesOptions & { name?: string } = {}): SecretKeyPersistence {
-    return new SecretKeyPersistence(new SecretFiles(api, { namespace, name: opts.name ?? KEYS_SECRET }, opts));
+  static inCluster(
+    api: KubeApi,
+    namespace: string,
+    opts: SecretFilesOptions & { name?: string } = {},
+  ): SecretKeyPersistence {
+    return new SecretKeyPersistence(
+      new SecretFiles(api, { namespace, name: opts.name ?? KEYS_SECRET }, opts),
+    );
   }
 
   read(name: "signing" | "sealing"): Promise<string | undefined> {
@@ -43,8 +49,14 @@ export class SecretKeyPersistence implements KeyPersistence {
 export class SecretAccessKeyPersistence implements AccessKeyPersistence {
   constructor(readonly files: SecretFiles) {}
 
-  static inCluster(api: KubeApi, namespace: string, opts: SecretFilesOptions & { name?: string } = {}): SecretAccessKeyPersistence {
-    return new SecretAccessKeyPersistence(new SecretFiles(api, { namespace, name: opts.name ?? ACCESS_KEYS_SECRET }, opts));
+  static inCluster(
+    api: KubeApi,
+    namespace: string,
+    opts: SecretFilesOptions & { name?: string } = {},
+  ): SecretAccessKeyPersistence {
+    return new SecretAccessKeyPersistence(
+      new SecretFiles(api, { namespace, name: opts.name ?? ACCESS_KEYS_SECRET }, opts),
+    );
   }
 
   read(): Promise<string | undefined> {
@@ -81,6 +93,9 @@ export async function retryOnConflict<T>(op: () => Promise<T>, attempts = 5, pau
 }
 
 /** KeyManager.open over shared persistence, tolerating a concurrent first start. */
-export function openSharedKeyManager(persistence: KeyPersistence, opts: KeyManagerOptions): Promise<KeyManager> {
+export function openSharedKeyManager(
+  persistence: KeyPersistence,
+  opts: KeyManagerOptions,
+): Promise<KeyManager> {
   return retryOnConflict(() => KeyManager.open(persistence, opts));
 }

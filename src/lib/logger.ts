@@ -12,13 +12,15 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   enabled(level: LogLevel): boolean;
+  /** Logs fields that the caller has already passed through redact() (avoids redacting twice). */
+  preRedacted(level: LogLevel, msg: string, fields: Record<string, unknown>): void;
 }
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l), now: () => number = Date.now): Logger {
   const min = ORDER[level];
-  const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+  const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, redacted = false): void => {
     if (ORDER[lvl] < min) return;
-    const rec = { time: new Date(now()).toISOString(), level: lvl, msg, ...(fields ? (redact(fields) as Record<string, unknown>) : {}) };
+    const rec = { time: new Date(now()).toISOString(), level: lvl, msg, ...(fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : {}) };
     write(JSON.stringify(rec) + "\n");
   };
   return {
@@ -27,7 +29,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     warn: (m, f) => log("warn", m, f),
     error: (m, f) => log("error", m, f),
     enabled: (l) => ORDER[l] >= min,
+    preRedacted: (l, m, f) => log(l, m, f, true),
   };
 }
 
-export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, enabled: () => false };
+export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, enabled: () => false, preRedacted: () => undefined };

@@ -19,6 +19,7 @@ import { registerIssuerRoutes } from "./routes/issuer.js";
 import { openServices } from "./services.js";
 import { registerTenancyRoutes } from "./routes/tenancy.js";
 import { registerPodIdentityRoutes } from "./routes/pod-identity.js";
+import { registerRbacApiRoutes } from "../rbac/http-api.js";
 import type { ObjectCache } from "../store/cache.js";
 import type { KeyManager } from "../keys/manager.js";
 import type { AccessKeyStore } from "../iam/access-keys.js";
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   registerAwsRoutes(app, aws);
   registerAuthnRoutes(app, authn.chain);
   registerAuthzRoutes(app, svc.rbac);
+  registerRbacApiRoutes(app);
   registerTenancyRoutes(app);
   registerPodIdentityRoutes(app);
   return app;

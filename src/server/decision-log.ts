@@ -26,7 +26,7 @@ export class DecisionLog implements DecisionSink {
     this.ring[this.next] = full;
     this.next = (this.next + 1) % this.size;
     this.total++;
-    this.logger?.info("decision", { decision: full });
+    if (this.logger?.enabled("info")) this.logger.preRedacted("info", "decision", { decision: full });
     for (const f of this.followers) f(full);
   }
 

@@ -20,10 +20,24 @@
 import { KubeiamError } from "../lib/errors.js";
 import { checkObject } from "./kinds.js";
 import { clone, matchesList } from "./object-meta.js";
-import type { KubeObject, ListOptions, LoadProblem, ObjectKey, ObjectStore, Unsubscribe, WatchEvent } from "./types.js";
+import type {
+  KubeObject,
+  ListOptions,
+  LoadProblem,
+  ObjectKey,
+  ObjectStore,
+  Unsubscribe,
+  WatchEvent,
+} from "./types.js";
 import { keyOf, keyString } from "./types.js";
 import type { KubeApi } from "./kube/client.js";
-import { isUnknownResource, KubeApiError, toStoreError, unknownResourceHint, type WriteContext } from "./kube/errors.js";
+import {
+  isUnknownResource,
+  KubeApiError,
+  toStoreError,
+  unknownResourceHint,
+  type WriteContext,
+} from "./kube/errors.js";
 import { Reflector, resourceVersionOf, type RawObject } from "./kube/reflector.js";
 import { collectionPath, objectPath, resourceFor, type ResourceInfo } from "./kube/resources.js";
 import { labelSelectorString, matchesFieldSelector } from "./kube/selectors.js";
@@ -88,25 +102,40 @@ interface KindState {
 
 type Handler = { ev: (e: WatchEvent) => void; problem: ((p: LoadProblem) => void) | undefined };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Compares two resourceVersions. They are opaque to clients, but every API server backed by etcd
  * hands out decimal revisions; when either is not one, the comparison is unknown (undefined).
  */
-export function compareResourceVersions(a: string | undefined, b: string | undefined): -1 | 0 | 1 | undefined {
-  if (a === undefined || b === undefined || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b)) return a !== undefined && a === b ? 0 : undefined;
+export function compareResourceVersions(
+  a: string | undefined,
+  b: string | undefined,
+): -1 | 0 | 1 | undefined {
+  if (a === undefined || b === undefined || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b))
+    return a !== undefined && a === b ? 0 : undefined;
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-const SERVER_OWNED_METADATA = ["uid", "creationTimestamp", "managedFields", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] as const;
+const SERVER_OWNED_METADATA = [
+  "uid",
+  "creationTimestamp",
+  "managedFields",
+  "generation",
+  "selfLink",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+] as const;
 
 /** The body sent to the API: the object without server-owned metadata, with the scope label. */
 export function toApiObject(obj: KubeObject, scope?: { key: string; value: string }): KubeObject {
   const out = clone(obj);
-  out.metadata = Object.fromEntries(Object.entries(out.metadata).filter(([k]) => !(SERVER_OWNED_METADATA as readonly string[]).includes(k))) as KubeObject["metadata"];
+  out.metadata = Object.fromEntries(
+    Object.entries(out.metadata).filter(([k]) => !(SERVER_OWNED_METADATA as readonly string[]).includes(k)),
+  ) as KubeObject["metadata"];
   if (scope) out.metadata.labels = { ...(out.metadata.labels ?? {}), [scope.key]: scope.value };
   return out;
 }
@@ -115,7 +144,13 @@ export function toApiObject(obj: KubeObject, scope?: { key: string; value: strin
  * An object as the API returned it → kubeiam's form: apiVersion and kind filled in (list items
  * lack them), managedFields dropped, the scope label hidden, then checked like a file.
  */
-export function fromApiObject(raw: RawObject, r: ResourceInfo, scope?: { key: string; value: string }): { ok: true; object: KubeObject } | { ok: false; name: string; namespace: string | undefined; problems: string[] } {
+export function fromApiObject(
+  raw: RawObject,
+  r: ResourceInfo,
+  scope?: { key: string; value: string },
+):
+  | { ok: true; object: KubeObject }
+  | { ok: false; name: string; namespace: string | undefined; problems: string[] } {
   const meta = isRecord(raw.metadata) ? { ...raw.metadata } : {};
   delete meta.managedFields;
   if (scope && isRecord(meta.labels)) {
@@ -123,10 +158,20 @@ export function fromApiObject(raw: RawObject, r: ResourceInfo, scope?: { key: st
     if (Object.keys(labels).length === 0) delete meta.labels;
     else meta.labels = labels;
   }
-  const candidate = { ...raw, apiVersion: typeof raw.apiVersion === "string" ? raw.apiVersion : r.apiVersion, kind: typeof raw.kind === "string" ? raw.kind : r.kind, metadata: meta };
+  const candidate = {
+    ...raw,
+    apiVersion: typeof raw.apiVersion === "string" ? raw.apiVersion : r.apiVersion,
+    kind: typeof raw.kind === "string" ? raw.kind : r.kind,
+    metadata: meta,
+  };
   const checked = checkObject(candidate);
   if (checked.ok) return checked;
-  return { ok: false, name: typeof meta.name === "string" ? meta.name : "?", namespace: typeof meta.namespace === "string" ? meta.namespace : undefined, problems: checked.problems };
+  return {
+    ok: false,
+    name: typeof meta.name === "string" ? meta.name : "?",
+    namespace: typeof meta.namespace === "string" ? meta.namespace : undefined,
+    problems: checked.problems,
+  };
 }
 
 function hasScope(raw: RawObject, scope: { key: string; value: string } | undefined): boolean {
@@ -151,7 +196,8 @@ export class KubernetesStore implements ObjectStore {
     this.scope = opts.scopeLabel;
     for (const t of opts.watch ?? DEFAULT_WATCH) {
       const target: WatchTarget = typeof t === "string" ? { kind: t } : t;
-      if (this.kinds.has(target.kind)) throw new KubeiamError("INTERNAL", `KubernetesStore: kind ${target.kind} is watched twice`);
+      if (this.kinds.has(target.kind))
+        throw new KubeiamError("INTERNAL", `KubernetesStore: kind ${target.kind} is watched twice`);
       const resource = resourceFor(target.kind);
       const state: KindState = {
         target,
@@ -173,7 +219,8 @@ export class KubernetesStore implements ObjectStore {
         {
           replace: (items, rv) => this.replaceAll(state, items, rv),
           event: (type, obj) => this.onRemote(state, type, obj),
-          problem: (message, e) => this.report({ source: this.sourceOf(state), message: this.problemText(state, message, e) }),
+          problem: (message, e) =>
+            this.report({ source: this.sourceOf(state), message: this.problemText(state, message, e) }),
         },
       );
       this.kinds.set(target.kind, state);
@@ -188,11 +235,14 @@ export class KubernetesStore implements ObjectStore {
   private sourceOf(state: KindState, name?: string, namespace?: string): string {
     const base = collectionPath(state.resource, state.target.namespace);
     if (name === undefined) return base;
-    return state.resource.namespaced && namespace ? `${collectionPath(state.resource, namespace)}/${name}` : `${base}/${name}`;
+    return state.resource.namespaced && namespace
+      ? `${collectionPath(state.resource, namespace)}/${name}`
+      : `${base}/${name}`;
   }
 
   private problemText(state: KindState, message: string, e: unknown): string {
-    if (isUnknownResource(e)) return `cannot list ${state.resource.kind}: ${unknownResourceHint(state.resource.kind, state.resource.group)}`;
+    if (isUnknownResource(e))
+      return `cannot list ${state.resource.kind}: ${unknownResourceHint(state.resource.kind, state.resource.group)}`;
     return `cannot list or watch ${state.resource.kind}: ${message}`;
   }
 
@@ -218,7 +268,12 @@ export class KubernetesStore implements ObjectStore {
     if (failures.length > 0 && failures.length === this.kinds.size) {
       const first = failures[0];
       if (first instanceof KubeiamError) throw first;
-      if (first instanceof KubeApiError) throw new KubeiamError("KUBE_API_ERROR", `cannot list anything from the Kubernetes API at ${this.api.server}: ${first.status} ${first.reason}: ${first.message}`, { status: first.status });
+      if (first instanceof KubeApiError)
+        throw new KubeiamError(
+          "KUBE_API_ERROR",
+          `cannot list anything from the Kubernetes API at ${this.api.server}: ${first.status} ${first.reason}: ${first.message}`,
+          { status: first.status },
+        );
       throw first;
     }
     if (this.opts.follow !== false) for (const s of this.kinds.values()) s.reflector.run();
@@ -249,7 +304,8 @@ export class KubernetesStore implements ObjectStore {
 
   /** Whether an object belongs in a kind's local copy (its watch would deliver it). */
   private holds(state: KindState, obj: KubeObject): boolean {
-    if (state.target.namespace !== undefined && obj.metadata.namespace !== state.target.namespace) return false;
+    if (state.target.namespace !== undefined && obj.metadata.namespace !== state.target.namespace)
+      return false;
     return matchesFieldSelector(obj, state.target.fieldSelector);
   }
 
@@ -296,11 +352,19 @@ export class KubernetesStore implements ObjectStore {
   private keyOfRaw(state: KindState, raw: RawObject): string | undefined {
     const meta = raw.metadata;
     if (!isRecord(meta) || typeof meta.name !== "string") return undefined;
-    const ns = state.resource.namespaced ? (typeof meta.namespace === "string" ? meta.namespace : "default") : undefined;
+    const ns = state.resource.namespaced
+      ? typeof meta.namespace === "string"
+        ? meta.namespace
+        : "default"
+      : undefined;
     return keyString({ kind: state.resource.kind, name: meta.name, namespace: ns });
   }
 
-  private refuse(state: KindState, key: string, r: { name: string; namespace: string | undefined; problems: string[] }): void {
+  private refuse(
+    state: KindState,
+    key: string,
+    r: { name: string; namespace: string | undefined; problems: string[] },
+  ): void {
     const message = `${state.resource.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name} is in the API but kubeiam skips it: ${r.problems.join("; ")}`;
     if (state.invalid.get(key) === message) return;
     state.invalid.set(key, message);
@@ -348,7 +412,8 @@ export class KubernetesStore implements ObjectStore {
       const c = compareResourceVersions(rv, listRv);
       if (c === undefined || c <= 0) state.tombstones.delete(key);
     }
-    for (const key of [...state.invalid.keys()]) if (!items.some((raw) => this.keyOfRaw(state, raw) === key)) state.invalid.delete(key);
+    for (const key of [...state.invalid.keys()])
+      if (!items.some((raw) => this.keyOfRaw(state, raw) === key)) state.invalid.delete(key);
   }
 
   /** Applies the API's answer to a write to the local copy (when the kind's watch covers it). */
@@ -376,7 +441,14 @@ export class KubernetesStore implements ObjectStore {
       let body: unknown;
       try {
         body = await this.api.request("GET", collectionPath(r, opts?.namespace), {
-          query: { limit: "500", continue: cont, labelSelector: labelSelectorString(opts?.labelSelector, this.scope ? { [this.scope.key]: this.scope.value } : undefined) },
+          query: {
+            limit: "500",
+            continue: cont,
+            labelSelector: labelSelectorString(
+              opts?.labelSelector,
+              this.scope ? { [this.scope.key]: this.scope.value } : undefined,
+            ),
+          },
         });
       } catch (e) {
         throw this.storeError(e, { op: "list", kind, plural: r.plural, namespace: opts?.namespace }, r);
@@ -408,7 +480,11 @@ export class KubernetesStore implements ObjectStore {
   }
 
   /** GET of one object from the API; undefined when it does not exist. */
-  private async read(r: ResourceInfo, name: string, namespace: string | undefined): Promise<RawObject | undefined> {
+  private async read(
+    r: ResourceInfo,
+    name: string,
+    namespace: string | undefined,
+  ): Promise<RawObject | undefined> {
     try {
       const body = await this.api.request("GET", objectPath(r, name, namespace));
       return isRecord(body) ? body : undefined;
@@ -425,14 +501,25 @@ export class KubernetesStore implements ObjectStore {
   async put(input: KubeObject): Promise<KubeObject> {
     const checked = checkObject(input);
     if (!checked.ok) {
-      throw new KubeiamError(checked.unknownKind ? "STORE_UNKNOWN_KIND" : "STORE_OBJECT_INVALID", `invalid ${typeof input.kind === "string" ? input.kind : "object"}: ${checked.problems.join("; ")}`, { problems: checked.problems });
+      throw new KubeiamError(
+        checked.unknownKind ? "STORE_UNKNOWN_KIND" : "STORE_OBJECT_INVALID",
+        `invalid ${typeof input.kind === "string" ? input.kind : "object"}: ${checked.problems.join("; ")}`,
+        { problems: checked.problems },
+      );
     }
     const obj = checked.object;
     const r = resourceFor(obj.kind);
     const { name, namespace } = obj.metadata;
     const body = toApiObject(obj, this.scope);
     const wantRv = obj.metadata.resourceVersion;
-    const ctx = (op: "create" | "replace", rv: string | undefined): WriteContext => ({ op, kind: obj.kind, plural: r.plural, name, namespace, resourceVersion: rv });
+    const ctx = (op: "create" | "replace", rv: string | undefined): WriteContext => ({
+      op,
+      kind: obj.kind,
+      plural: r.plural,
+      name,
+      namespace,
+      resourceVersion: rv,
+    });
     let answer: unknown;
     if (wantRv !== undefined) {
       try {
@@ -455,16 +542,28 @@ export class KubernetesStore implements ObjectStore {
           }
           break;
         } catch (e) {
-          const raced = e instanceof KubeApiError && (e.status === 409 || (e.status === 404 && current !== undefined && !isUnknownResource(e) && e.details.kind !== "namespaces"));
+          const raced =
+            e instanceof KubeApiError &&
+            (e.status === 409 ||
+              (e.status === 404 &&
+                current !== undefined &&
+                !isUnknownResource(e) &&
+                e.details.kind !== "namespaces"));
           if (raced && i < attempts) continue;
           throw this.storeError(e, ctx(current ? "replace" : "create", rv), r);
         }
       }
     }
-    if (!isRecord(answer)) throw new KubeiamError("KUBE_API_ERROR", `the API server answered a write of ${obj.kind} ${name} with no object`);
+    if (!isRecord(answer))
+      throw new KubeiamError(
+        "KUBE_API_ERROR",
+        `the API server answered a write of ${obj.kind} ${name} with no object`,
+      );
     const conv = fromApiObject(answer, r, this.scope);
     // The server's copy always passes (it is what was checked, plus defaults); keep it either way.
-    const stored = conv.ok ? conv.object : ({ ...answer, apiVersion: obj.apiVersion, kind: obj.kind } as KubeObject);
+    const stored = conv.ok
+      ? conv.object
+      : ({ ...answer, apiVersion: obj.apiVersion, kind: obj.kind } as KubeObject);
     this.applyLocal(stored, false);
     return clone(stored);
   }
@@ -477,7 +576,10 @@ export class KubernetesStore implements ObjectStore {
     if (this.scope) {
       const current = await this.read(r, key.name, namespace);
       if (!current || !hasScope(current, this.scope)) return false;
-      const uid = isRecord(current.metadata) && typeof current.metadata.uid === "string" ? current.metadata.uid : undefined;
+      const uid =
+        isRecord(current.metadata) && typeof current.metadata.uid === "string"
+          ? current.metadata.uid
+          : undefined;
       if (uid) options = { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } };
     }
     let answer: unknown;
@@ -486,7 +588,11 @@ export class KubernetesStore implements ObjectStore {
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 404 && !isUnknownResource(e)) return false;
       if (e instanceof KubeApiError && e.status === 409 && this.scope) return false;
-      throw this.storeError(e, { op: "delete", kind: key.kind, plural: r.plural, name: key.name, namespace }, r);
+      throw this.storeError(
+        e,
+        { op: "delete", kind: key.kind, plural: r.plural, name: key.name, namespace },
+        r,
+      );
     }
     const state = this.kinds.get(key.kind);
     const k = keyString({ kind: key.kind, name: key.name, namespace });
@@ -494,7 +600,12 @@ export class KubernetesStore implements ObjectStore {
       const conv = fromApiObject(answer, r, this.scope);
       const meta = isRecord(answer.metadata) ? answer.metadata : {};
       const finalizers = Array.isArray(meta.finalizers) ? meta.finalizers : [];
-      const pending = meta.deletionTimestamp !== undefined && (finalizers.length > 0 || (isRecord(answer.spec) && Array.isArray(answer.spec.finalizers) && answer.spec.finalizers.length > 0));
+      const pending =
+        meta.deletionTimestamp !== undefined &&
+        (finalizers.length > 0 ||
+          (isRecord(answer.spec) &&
+            Array.isArray(answer.spec.finalizers) &&
+            answer.spec.finalizers.length > 0));
       if (conv.ok) this.applyLocal(conv.object, !pending);
       else if (state) this.remove(state, k, resourceVersionOf(answer), undefined);
     } else if (state) {
@@ -505,7 +616,8 @@ export class KubernetesStore implements ObjectStore {
 
   watch(handler: (ev: WatchEvent) => void, onProblem?: (p: LoadProblem) => void): Unsubscribe {
     const h: Handler = { ev: handler, problem: onProblem };
-    for (const s of this.kinds.values()) for (const o of s.objects.values()) handler({ type: "ADDED", object: clone(o) });
+    for (const s of this.kinds.values())
+      for (const o of s.objects.values()) handler({ type: "ADDED", object: clone(o) });
     this.handlers.add(h);
     return () => this.handlers.delete(h);
   }

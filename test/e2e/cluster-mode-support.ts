@@ -12,7 +12,11 @@ export async function binariesOrSkip(): Promise<{ binaries: E2eBinaries; skip: f
   try {
     return { binaries: await ensureE2eBinaries(), skip: false };
   } catch (err) {
-    if (err instanceof E2eBinariesUnavailable && err.reason === "prerequisite-missing" && process.env["CI"] !== "true") {
+    if (
+      err instanceof E2eBinariesUnavailable &&
+      err.reason === "prerequisite-missing" &&
+      process.env["CI"] !== "true"
+    ) {
       const skip = `kube-apiserver/etcd cannot be built here (${err.message}); see docs/e2e.md`;
       process.stderr.write(`[e2e] SKIPPING: ${skip}\n`);
       return { skip };
@@ -36,7 +40,11 @@ export async function installCrds(kubeconfig: string): Promise<void> {
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 15_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -46,7 +54,10 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -41,7 +41,10 @@ interface ProviderLike {
     save(): Promise<string>;
   };
   AccessToken: new (o: Record<string, unknown>) => { save(): Promise<string>; expiration: number };
-  IdToken: new (claims: Record<string, unknown>, o: { ctx: OidcCtx }) => {
+  IdToken: new (
+    claims: Record<string, unknown>,
+    o: { ctx: OidcCtx },
+  ) => {
     scope: string;
     issue(o: { use: string }): Promise<string>;
   };
@@ -95,7 +98,14 @@ async function startIdp(dir: string): Promise<Idp> {
     claims: { openid: ["sub"], profile: ["preferred_username"], groups: ["group"] },
     scopes: ["openid", "profile", "groups"],
     conformIdTokenClaims: false,
-    ttl: { AccessToken: 600, IdToken: 3600, Grant: 3600, Session: 3600, Interaction: 600, AuthorizationCode: 60 },
+    ttl: {
+      AccessToken: 600,
+      IdToken: 3600,
+      Grant: 3600,
+      Session: 3600,
+      Interaction: 600,
+      AuthorizationCode: 60,
+    },
     features: { devInteractions: { enabled: false } },
     findAccount: (_ctx: unknown, id: string) => account(id),
   });
@@ -113,9 +123,18 @@ async function startIdp(dir: string): Promise<Idp> {
       const grantId = await grant.save();
       ctx.oidc.entity("Account", acct);
       ctx.oidc.entity("Grant", grant);
-      const at = new provider.AccessToken({ accountId: acct.accountId, client: ctx.oidc.client, grantId, gty: "password", scope: scopes });
+      const at = new provider.AccessToken({
+        accountId: acct.accountId,
+        client: ctx.oidc.client,
+        grantId,
+        gty: "password",
+        scope: scopes,
+      });
       const accessToken = await at.save();
-      const idt = new provider.IdToken({ ...acct.claims(), auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+      const idt = new provider.IdToken(
+        { ...acct.claims(), auth_time: Math.floor(Date.now() / 1000) },
+        { ctx },
+      );
       idt.scope = scopes;
       ctx.body = {
         access_token: accessToken,
@@ -161,136 +180,173 @@ const READ_DEPLOYMENTS_BINDING = stringify({
   subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "gid:/testgroup" }],
 });
 
-void describe("OIDC flow: oidc-provider, kubeiam login as kubectl's exec plugin, groups prefix gid:", { skip: pre.skip }, () => {
-  let idp: Idp | undefined;
-  let idpDir: string | undefined;
-  let w: WiredCluster;
-  let kubeconfig: string;
+void describe(
+  "OIDC flow: oidc-provider, kubeiam login as kubectl's exec plugin, groups prefix gid:",
+  { skip: pre.skip },
+  () => {
+    let idp: Idp | undefined;
+    let idpDir: string | undefined;
+    let w: WiredCluster;
+    let kubeconfig: string;
 
-  before(
-    async () => {
-      assert.ok(pre.skip === false);
-      idpDir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-idp-"));
-      idp = await startIdp(idpDir);
-      w = await startWiredCluster({
-        binaries: pre.binaries,
-        admission: false,
-        kubeiam: {
-          config: {
-            authentication: {
-              oidc: [
-                {
-                  issuer: { url: idp.issuer, audiences: ["kubernetes"], caFile: idp.caFile },
-                  claimMappings: {
-                    username: { claim: "preferred_username", prefix: "" },
-                    groups: { claim: "group", prefix: "gid:" },
+    before(
+      async () => {
+        assert.ok(pre.skip === false);
+        idpDir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-idp-"));
+        idp = await startIdp(idpDir);
+        w = await startWiredCluster({
+          binaries: pre.binaries,
+          admission: false,
+          kubeiam: {
+            config: {
+              authentication: {
+                oidc: [
+                  {
+                    issuer: { url: idp.issuer, audiences: ["kubernetes"], caFile: idp.caFile },
+                    claimMappings: {
+                      username: { claim: "preferred_username", prefix: "" },
+                      groups: { claim: "group", prefix: "gid:" },
+                    },
                   },
-                },
-              ],
+                ],
+              },
             },
           },
-        },
-      });
-      const dir = w.kubeiam.stateDir;
-      const passwordFile = join(dir, "password");
-      const secretFile = join(dir, "client-secret");
-      await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-      await writeFile(secretFile, `${CLIENT_SECRET}\n`, { mode: 0o600 });
-      // the kubeconfig user entry kubeiam prints for itself, run through this checkout's CLI
-      const printed = await w.kubeiam.cli([
-        "login",
-        "--issuer",
-        idp.issuer,
-        "--client-id",
-        "kubernetes",
-        "--client-secret-file",
-        secretFile,
-        "--scope",
-        "profile",
-        "--scope",
-        "groups",
-        "--username",
-        "testuser",
-        "--password-file",
-        passwordFile,
-        "--ca-file",
-        idp.caFile,
-        "--cache-dir",
-        join(dir, "login-cache"),
-        "--print-kubeconfig",
-        "--name",
-        "testuser",
-        "-o",
-        "json",
-      ], false);
-      assert.equal(printed.code, 0, printed.stderr);
-      const entry = (JSON.parse(printed.stdout) as { users: { name: string; user: { exec: { command: string } } }[] }).users[0];
-      assert.ok(entry);
-      assert.equal(entry.user.exec.command, "kubeiam");
-      entry.user.exec.command = await writeKubeiamCommand(dir);
-      kubeconfig = join(dir, "oidc.kubeconfig");
-      await writeFile(
-        kubeconfig,
-        stringify({
-          apiVersion: "v1",
-          kind: "Config",
-          clusters: [{ name: "e2e", cluster: { server: w.cluster.serverUrl, "certificate-authority": w.cluster.caPath } }],
-          users: [entry],
-          contexts: [{ name: "e2e", context: { cluster: "e2e", user: "testuser" } }],
-          "current-context": "e2e",
-        }),
-        { mode: 0o600 },
-      );
-    },
-    { timeout: 240_000 },
-  );
-
-  after(async () => {
-    await w?.stop();
-    await idp?.close();
-    if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
-  });
-
-  const kubectl = (args: string[]): ReturnType<WiredCluster["cluster"]["kubectl"]> =>
-    w.cluster.kubectl(args, { kubeconfig, allowFailure: true, timeoutMs: 120_000 });
-
-  void test("seed: 403 until read-deployments is bound to gid:/testgroup, then allowed", { timeout: 240_000 }, async () => {
-    const who = await kubectl(["auth", "whoami", "-o", "json"]);
-    assert.equal(who.code, 0, who.stderr);
-    const user = (JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
-    assert.equal(user.username, "testuser");
-    assert.deepEqual(user.groups, ["gid:/testgroup", "system:authenticated"]);
-    assert.ok(w.kubeiam.decisions({ kind: "authn", allowed: true }).some((d) => d.subject === "testuser"), "authenticated by kubeiam's TokenReview webhook");
-
-    const denied = await kubectl(["get", "deployments", "--all-namespaces"]);
-    assert.equal(denied.code, 1);
-    assert.match(
-      denied.stderr,
-      /Error from server \(Forbidden\): deployments\.apps is forbidden: User "testuser" cannot list resource "deployments" in API group "apps" at the cluster scope/,
+        });
+        const dir = w.kubeiam.stateDir;
+        const passwordFile = join(dir, "password");
+        const secretFile = join(dir, "client-secret");
+        await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+        await writeFile(secretFile, `${CLIENT_SECRET}\n`, { mode: 0o600 });
+        // the kubeconfig user entry kubeiam prints for itself, run through this checkout's CLI
+        const printed = await w.kubeiam.cli(
+          [
+            "login",
+            "--issuer",
+            idp.issuer,
+            "--client-id",
+            "kubernetes",
+            "--client-secret-file",
+            secretFile,
+            "--scope",
+            "profile",
+            "--scope",
+            "groups",
+            "--username",
+            "testuser",
+            "--password-file",
+            passwordFile,
+            "--ca-file",
+            idp.caFile,
+            "--cache-dir",
+            join(dir, "login-cache"),
+            "--print-kubeconfig",
+            "--name",
+            "testuser",
+            "-o",
+            "json",
+          ],
+          false,
+        );
+        assert.equal(printed.code, 0, printed.stderr);
+        const entry = (
+          JSON.parse(printed.stdout) as { users: { name: string; user: { exec: { command: string } } }[] }
+        ).users[0];
+        assert.ok(entry);
+        assert.equal(entry.user.exec.command, "kubeiam");
+        entry.user.exec.command = await writeKubeiamCommand(dir);
+        kubeconfig = join(dir, "oidc.kubeconfig");
+        await writeFile(
+          kubeconfig,
+          stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+              {
+                name: "e2e",
+                cluster: { server: w.cluster.serverUrl, "certificate-authority": w.cluster.caPath },
+              },
+            ],
+            users: [entry],
+            contexts: [{ name: "e2e", context: { cluster: "e2e", user: "testuser" } }],
+            "current-context": "e2e",
+          }),
+          { mode: 0o600 },
+        );
+      },
+      { timeout: 240_000 },
     );
 
-    await w.cluster.kubectl(["apply", "-f", "-"], { input: READ_DEPLOYMENTS });
-    const stillDenied = await kubectl(["get", "deployments", "--all-namespaces"]);
-    assert.equal(stillDenied.code, 1, "a ClusterRole alone grants nothing");
-
-    await w.cluster.kubectl(["apply", "-f", "-"], { input: READ_DEPLOYMENTS_BINDING });
-    const allowed = await eventually("the binding to take effect", async () => {
-      const r = await kubectl(["get", "deployments", "--all-namespaces"]);
-      if (r.code !== 0) throw new Error(r.stderr);
-      return r;
+    after(async () => {
+      await w?.stop();
+      await idp?.close();
+      if (idpDir !== undefined) await rm(idpDir, { recursive: true, force: true });
     });
-    assert.match(allowed.stderr, /No resources found/);
-    const write = await kubectl(["create", "deployment", "web", "--image=nginx", "--namespace", "default"]);
-    assert.equal(write.code, 1, "the role reads only");
-    assert.match(write.stderr, /deployments\.apps is forbidden: User "testuser" cannot create resource "deployments"/);
-  });
 
-  void test("the exec plugin's ID token is cached: more kubectl calls do not go back to the IdP", { timeout: 120_000 }, async () => {
-    assert.ok(idp);
-    const tokens = idp.hits.get("/token") ?? 0;
-    assert.ok(tokens >= 1, "the first kubectl call logged in with the password grant");
-    const r = await kubectl(["get", "deployments", "--namespace", "default"]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(idp.hits.get("/token") ?? 0, tokens);
-  });
-});
+    const kubectl = (args: string[]): ReturnType<WiredCluster["cluster"]["kubectl"]> =>
+      w.cluster.kubectl(args, { kubeconfig, allowFailure: true, timeoutMs: 120_000 });
+
+    void test(
+      "seed: 403 until read-deployments is bound to gid:/testgroup, then allowed",
+      { timeout: 240_000 },
+      async () => {
+        const who = await kubectl(["auth", "whoami", "-o", "json"]);
+        assert.equal(who.code, 0, who.stderr);
+        const user = (
+          JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } }
+        ).status.userInfo;
+        assert.equal(user.username, "testuser");
+        assert.deepEqual(user.groups, ["gid:/testgroup", "system:authenticated"]);
+        assert.ok(
+          w.kubeiam.decisions({ kind: "authn", allowed: true }).some((d) => d.subject === "testuser"),
+          "authenticated by kubeiam's TokenReview webhook",
+        );
+
+        const denied = await kubectl(["get", "deployments", "--all-namespaces"]);
+        assert.equal(denied.code, 1);
+        assert.match(
+          denied.stderr,
+          /Error from server \(Forbidden\): deployments\.apps is forbidden: User "testuser" cannot list resource "deployments" in API group "apps" at the cluster scope/,
+        );
+
+        await w.cluster.kubectl(["apply", "-f", "-"], { input: READ_DEPLOYMENTS });
+        const stillDenied = await kubectl(["get", "deployments", "--all-namespaces"]);
+        assert.equal(stillDenied.code, 1, "a ClusterRole alone grants nothing");
+
+        await w.cluster.kubectl(["apply", "-f", "-"], { input: READ_DEPLOYMENTS_BINDING });
+        const allowed = await eventually("the binding to take effect", async () => {
+          const r = await kubectl(["get", "deployments", "--all-namespaces"]);
+          if (r.code !== 0) throw new Error(r.stderr);
+          return r;
+        });
+        assert.match(allowed.stderr, /No resources found/);
+        const write = await kubectl([
+          "create",
+          "deployment",
+          "web",
+          "--image=nginx",
+          "--namespace",
+          "default",
+        ]);
+        assert.equal(write.code, 1, "the role reads only");
+        assert.match(
+          write.stderr,
+          /deployments\.apps is forbidden: User "testuser" cannot create resource "deployments"/,
+        );
+      },
+    );
+
+    void test(
+      "the exec plugin's ID token is cached: more kubectl calls do not go back to the IdP",
+      { timeout: 120_000 },
+      async () => {
+        assert.ok(idp);
+        const tokens = idp.hits.get("/token") ?? 0;
+        assert.ok(tokens >= 1, "the first kubectl call logged in with the password grant");
+        const r = await kubectl(["get", "deployments", "--namespace", "default"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(idp.hits.get("/token") ?? 0, tokens);
+      },
+    );
+  },
+);

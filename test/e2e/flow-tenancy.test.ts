@@ -37,11 +37,21 @@ spec:
 const RESTRICTED = {
   name: "c",
   image: "nginx",
-  securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+  securityContext: {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+  },
 };
 
 function pod(name: string, namespace: string, spec: Record<string, unknown> = {}): string {
-  return JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace }, spec: { containers: [RESTRICTED], ...spec } });
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace },
+    spec: { containers: [RESTRICTED], ...spec },
+  });
 }
 
 const DENIED = (resource: string, name: string): string =>
@@ -62,7 +72,18 @@ const CASES: Case[] = [
     resource: "pods",
     name: "privileged",
     manifest: (ns) =>
-      pod("privileged", ns, { containers: [{ ...RESTRICTED, securityContext: { ...RESTRICTED.securityContext, allowPrivilegeEscalation: undefined, privileged: true } }] }),
+      pod("privileged", ns, {
+        containers: [
+          {
+            ...RESTRICTED,
+            securityContext: {
+              ...RESTRICTED.securityContext,
+              allowPrivilegeEscalation: undefined,
+              privileged: true,
+            },
+          },
+        ],
+      }),
     parts: [
       'violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true)',
       '[pod-security] tenant "acme": spec.containers[0].securityContext.privileged',
@@ -76,7 +97,9 @@ const CASES: Case[] = [
     manifest: (ns) =>
       pod("host-path", ns, {
         volumes: [{ name: "h", hostPath: { path: "/etc" } }],
-        containers: [{ ...RESTRICTED, volumeMounts: [{ name: "h", mountPath: "/host-etc", readOnly: true }] }],
+        containers: [
+          { ...RESTRICTED, volumeMounts: [{ name: "h", mountPath: "/host-etc", readOnly: true }] },
+        ],
       }),
     parts: [
       'restricted volume types (volume "h" uses restricted volume type "hostPath")',
@@ -94,7 +117,9 @@ const CASES: Case[] = [
         metadata: { name: "external", namespace: ns },
         spec: { ports: [{ port: 80 }], externalIPs: ["203.0.113.10"] },
       }),
-    parts: ['[service.external-ips] tenant "acme": spec.externalIPs[0]: external IP 203.0.113.10 is not allowed'],
+    parts: [
+      '[service.external-ips] tenant "acme": spec.externalIPs[0]: external IP 203.0.113.10 is not allowed',
+    ],
   },
   {
     what: "a pod tolerating another tenant's taint",
@@ -134,7 +159,10 @@ void describe("tenancy flow: kube-apiserver enforces kubeiam's tenant rules", { 
   before(
     async () => {
       assert.ok(pre.skip === false);
-      w = await startWiredCluster({ binaries: pre.binaries, kubeiam: { objects: { "tenants.yaml": TENANTS } } });
+      w = await startWiredCluster({
+        binaries: pre.binaries,
+        kubeiam: { objects: { "tenants.yaml": TENANTS } },
+      });
       for (const ns of ["acme-prod", "globex-prod", "sandbox"]) {
         await w.cluster.kubectl(["create", "namespace", ns]);
         // no kube-controller-manager: create the namespace's default ServiceAccount
@@ -149,51 +177,76 @@ void describe("tenancy flow: kube-apiserver enforces kubeiam's tenant rules", { 
   });
 
   for (const c of CASES) {
-    void test(`${c.what} in a tenant namespace is rejected with kubeiam's message`, { timeout: 60_000 }, async () => {
-      const r = await w.cluster.kubectl(["create", "-f", "-"], { input: c.manifest("acme-prod"), allowFailure: true });
-      assert.equal(r.code, 1, r.stdout);
-      const line = r.stderr.split("\n").find((l) => l.startsWith("Error from server")) ?? "";
-      assert.ok(line.startsWith(DENIED(c.resource, c.name)), line);
-      for (const part of c.parts) assert.ok(line.includes(part), `missing ${JSON.stringify(part)} in:\n${line}`);
-      const stored = await w.cluster.kubectl(["get", c.resource, c.name, "--namespace", "acme-prod"], { allowFailure: true });
-      assert.match(stored.stderr, /NotFound/, "nothing was stored");
-      const decision = w.kubeiam
-        .decisions({ kind: "admission", allowed: false })
-        .filter((d) => d.action === "TenancyValidate")
-        .at(-1);
-      assert.ok(decision);
-      assert.ok(decision.summary.includes(c.name), decision.summary);
-    });
+    void test(
+      `${c.what} in a tenant namespace is rejected with kubeiam's message`,
+      { timeout: 60_000 },
+      async () => {
+        const r = await w.cluster.kubectl(["create", "-f", "-"], {
+          input: c.manifest("acme-prod"),
+          allowFailure: true,
+        });
+        assert.equal(r.code, 1, r.stdout);
+        const line = r.stderr.split("\n").find((l) => l.startsWith("Error from server")) ?? "";
+        assert.ok(line.startsWith(DENIED(c.resource, c.name)), line);
+        for (const part of c.parts)
+          assert.ok(line.includes(part), `missing ${JSON.stringify(part)} in:\n${line}`);
+        const stored = await w.cluster.kubectl(["get", c.resource, c.name, "--namespace", "acme-prod"], {
+          allowFailure: true,
+        });
+        assert.match(stored.stderr, /NotFound/, "nothing was stored");
+        const decision = w.kubeiam
+          .decisions({ kind: "admission", allowed: false })
+          .filter((d) => d.action === "TenancyValidate")
+          .at(-1);
+        assert.ok(decision);
+        assert.ok(decision.summary.includes(c.name), decision.summary);
+      },
+    );
   }
 
   void test("the same objects outside any tenant are admitted", { timeout: 120_000 }, async () => {
     for (const c of CASES) {
-      const r = await w.cluster.kubectl(["create", "-f", "-"], { input: c.manifest("sandbox"), allowFailure: true });
+      const r = await w.cluster.kubectl(["create", "-f", "-"], {
+        input: c.manifest("sandbox"),
+        allowFailure: true,
+      });
       assert.equal(r.code, 0, `${c.what}: ${r.stderr}`);
     }
   });
 
-  void test("an allowed pod is stored with the tenant's toleration, node selector, label and the seccomp default", { timeout: 60_000 }, async () => {
-    for (const [tenant, ns] of [
-      ["acme", "acme-prod"],
-      ["globex", "globex-prod"],
-    ] as const) {
-      const created = await w.cluster.kubectl(["create", "-f", "-"], { input: pod("web", ns) });
-      assert.match(created.stdout, /^pod\/web created/);
-      const stored = JSON.parse((await w.cluster.kubectl(["get", "pod", "web", "--namespace", ns, "-o", "json"])).stdout) as StoredPod;
-      assert.deepEqual(
-        stored.spec.tolerations?.filter((t) => t.key === "kubeiam.io/tenant"),
-        [{ key: "kubeiam.io/tenant", operator: "Equal", value: tenant, effect: "NoSchedule" }],
+  void test(
+    "an allowed pod is stored with the tenant's toleration, node selector, label and the seccomp default",
+    { timeout: 60_000 },
+    async () => {
+      for (const [tenant, ns] of [
+        ["acme", "acme-prod"],
+        ["globex", "globex-prod"],
+      ] as const) {
+        const created = await w.cluster.kubectl(["create", "-f", "-"], { input: pod("web", ns) });
+        assert.match(created.stdout, /^pod\/web created/);
+        const stored = JSON.parse(
+          (await w.cluster.kubectl(["get", "pod", "web", "--namespace", ns, "-o", "json"])).stdout,
+        ) as StoredPod;
+        assert.deepEqual(
+          stored.spec.tolerations?.filter((t) => t.key === "kubeiam.io/tenant"),
+          [{ key: "kubeiam.io/tenant", operator: "Equal", value: tenant, effect: "NoSchedule" }],
+        );
+        assert.deepEqual(stored.spec.nodeSelector, { "kubeiam.io/tenant": tenant });
+        assert.deepEqual(stored.spec.securityContext?.seccompProfile, { type: "RuntimeDefault" });
+        assert.equal(stored.metadata.labels?.["kubeiam.io/tenant"], tenant);
+      }
+      const outside = await w.cluster.kubectl(["create", "-f", "-"], { input: pod("web", "sandbox") });
+      assert.match(outside.stdout, /^pod\/web created/);
+      const plain = JSON.parse(
+        (await w.cluster.kubectl(["get", "pod", "web", "--namespace", "sandbox", "-o", "json"])).stdout,
+      ) as StoredPod;
+      assert.equal(plain.spec.nodeSelector, undefined, "no tenant, no node isolation");
+      assert.equal(plain.metadata.labels?.["kubeiam.io/tenant"], undefined);
+      assert.equal(
+        plain.spec.securityContext?.seccompProfile,
+        undefined,
+        "the seccomp default is a tenant's",
       );
-      assert.deepEqual(stored.spec.nodeSelector, { "kubeiam.io/tenant": tenant });
-      assert.deepEqual(stored.spec.securityContext?.seccompProfile, { type: "RuntimeDefault" });
-      assert.equal(stored.metadata.labels?.["kubeiam.io/tenant"], tenant);
-    }
-    const outside = await w.cluster.kubectl(["create", "-f", "-"], { input: pod("web", "sandbox") });
-    assert.match(outside.stdout, /^pod\/web created/);
-    const plain = JSON.parse((await w.cluster.kubectl(["get", "pod", "web", "--namespace", "sandbox", "-o", "json"])).stdout) as StoredPod;
-    assert.equal(plain.spec.nodeSelector, undefined, "no tenant, no node isolation");
-    assert.equal(plain.metadata.labels?.["kubeiam.io/tenant"], undefined);
-    assert.equal(plain.spec.securityContext?.seccompProfile, undefined, "the seccomp default is a tenant's");
-  });
+    },
+  );
 });

@@ -18,7 +18,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
-import { e2ePrerequisites, eventually, run, startWiredCluster, type RunResult, type WiredCluster } from "./lib/kubeiam.js";
+import {
+  e2ePrerequisites,
+  eventually,
+  run,
+  startWiredCluster,
+  type RunResult,
+  type WiredCluster,
+} from "./lib/kubeiam.js";
 import { freePort } from "./lib/net.js";
 
 const pre = await e2ePrerequisites(["kubectl", "aws"]);
@@ -119,11 +126,19 @@ void describe("resilience seen from kube-apiserver", { skip: pre.skip }, () => {
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: { name: "aws-auth", namespace: "kube-system" },
-          data: { mapUsers: stringify([{ userarn: ADMIN_ARN, username: "iam-admin", groups: ["e2e:admins"] }]) },
+          data: {
+            mapUsers: stringify([{ userarn: ADMIN_ARN, username: "iam-admin", groups: ["e2e:admins"] }]),
+          },
         }),
       });
       await w.mirror("ConfigMap", "aws-auth", "kube-system");
-      await c.kubectl(["create", "clusterrolebinding", "e2e-admins", "--clusterrole=cluster-admin", "--group=e2e:admins"]);
+      await c.kubectl([
+        "create",
+        "clusterrolebinding",
+        "e2e-admins",
+        "--clusterrole=cluster-admin",
+        "--group=e2e:admins",
+      ]);
       const got = await run("aws", ["eks", "get-token", "--cluster-name", "kubeiam"], { env: w.awsEnv() });
       iamToken = (JSON.parse(got.stdout) as { status: { token: string } }).status.token;
       // service accounts: `default` for pods (no kube-controller-manager here), `kubeiam-only`
@@ -137,7 +152,9 @@ void describe("resilience seen from kube-apiserver", { skip: pre.skip }, () => {
       }
       await w.mirror("ServiceAccount", "default", "default");
       saToken = (await c.kubectl(["create", "token", "default", "--namespace", "default"])).stdout.trim();
-      kubeiamOnlyToken = (await c.kubectl(["create", "token", "kubeiam-only", "--namespace", "default"])).stdout.trim();
+      kubeiamOnlyToken = (
+        await c.kubectl(["create", "token", "kubeiam-only", "--namespace", "default"])
+      ).stdout.trim();
       await w.kubeiam.put(
         {
           apiVersion: "rbac.authorization.k8s.io/v1",
@@ -163,148 +180,226 @@ void describe("resilience seen from kube-apiserver", { skip: pre.skip }, () => {
   });
 
   const pod = (name: string, namespace = "default"): string =>
-    JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace }, spec: { containers: [{ name: "c", image: "nginx" }] } });
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace },
+      spec: { containers: [{ name: "c", image: "nginx" }] },
+    });
 
   /** The three webhook-backed requests: admission, token authentication, authorization. */
   const probes = {
-    createPod: (name: string) => w.cluster.kubectl(["create", "-f", "-"], { input: pod(name), allowFailure: true }),
-    iamWhoami: () => w.kubectlWithToken(iamToken, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], { allowFailure: true }),
-    kubeiamRbac: () => w.kubectlWithToken(kubeiamOnlyToken, ["get", "secrets", "--namespace", "default"], { allowFailure: true }),
+    createPod: (name: string) =>
+      w.cluster.kubectl(["create", "-f", "-"], { input: pod(name), allowFailure: true }),
+    iamWhoami: () =>
+      w.kubectlWithToken(iamToken, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], {
+        allowFailure: true,
+      }),
+    kubeiamRbac: () =>
+      w.kubectlWithToken(kubeiamOnlyToken, ["get", "secrets", "--namespace", "default"], {
+        allowFailure: true,
+      }),
   };
 
-  void test("kubeiam restarted while kube-apiserver runs: webhook calls fail closed, then recover", { timeout: 240_000 }, async (t) => {
-    const c = w.cluster;
-    // healthy
-    assert.equal((await probes.createPod("before")).code, 0);
-    assert.equal((await probes.iamWhoami()).stdout, "iam-admin");
-    assert.equal((await probes.kubeiamRbac()).code, 0);
+  void test(
+    "kubeiam restarted while kube-apiserver runs: webhook calls fail closed, then recover",
+    { timeout: 240_000 },
+    async (t) => {
+      const c = w.cluster;
+      // healthy
+      assert.equal((await probes.createPod("before")).code, 0);
+      assert.equal((await probes.iamWhoami()).stdout, "iam-admin");
+      assert.equal((await probes.kubeiamRbac()).code, 0);
 
-    await w.kubeiam.stop();
-    t.after(() => w.kubeiam.start());
+      await w.kubeiam.stop();
+      t.after(() => w.kubeiam.start());
 
-    const refused = await probes.createPod("while-down");
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /failed calling webhook "mutate\.tenancy\.kubeiam\.io"/);
-    assert.match(refused.stderr, /connection refused/);
-    assert.match((await c.kubectl(["get", "pod", "while-down"], { allowFailure: true })).stderr, /NotFound/, "fail closed: nothing stored");
+      const refused = await probes.createPod("while-down");
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /failed calling webhook "mutate\.tenancy\.kubeiam\.io"/);
+      assert.match(refused.stderr, /connection refused/);
+      assert.match(
+        (await c.kubectl(["get", "pod", "while-down"], { allowFailure: true })).stderr,
+        /NotFound/,
+        "fail closed: nothing stored",
+      );
 
-    // kube-apiserver caches a successful token authentication for 10 s whatever the webhook's own
-    // cache TTL (TokenSuccessCacheTTL over all token authenticators): Unauthorized once that expires
-    const downAt = Date.now();
-    const unauthenticated = await eventually(
-      "the IAM token to be refused",
-      async () => {
+      // kube-apiserver caches a successful token authentication for 10 s whatever the webhook's own
+      // cache TTL (TokenSuccessCacheTTL over all token authenticators): Unauthorized once that expires
+      const downAt = Date.now();
+      const unauthenticated = await eventually(
+        "the IAM token to be refused",
+        async () => {
+          const r = await probes.iamWhoami();
+          if (r.code === 0) throw new Error(`still authenticated as ${r.stdout}`);
+          return r;
+        },
+        KUBE_TOKEN_SUCCESS_CACHE_MS + 20_000,
+        1_000,
+      );
+      assert.match(unauthenticated.stderr, UNAUTHORIZED);
+      t.diagnostic(`IAM token refused ${Date.now() - downAt} ms after kubeiam stopped`);
+
+      // the SubjectAccessReview webhook is last in Node,RBAC,Webhook: its failure refuses the request
+      const refusedAuthz = await probes.kubeiamRbac();
+      assert.equal(refusedAuthz.code, 1);
+      assert.match(refusedAuthz.stderr, /Error from server \(InternalError\)/);
+      assert.ok(
+        refusedAuthz.stderr.includes(
+          `Post \\"${w.kubeiam.url}/authorize?timeout=30s\\": dial tcp 127.0.0.1:${w.kubeiam.port}: connect: connection refused`,
+        ),
+        refusedAuthz.stderr,
+      );
+
+      // what kube-apiserver decides on its own keeps working: tokens signed with kubeiam's exported
+      // key, RBAC it holds, namespaces the webhooks exempt
+      const who = await w.kubectlWithToken(saToken, [
+        "auth",
+        "whoami",
+        "-o",
+        "jsonpath={.status.userInfo.username}",
+      ]);
+      assert.equal(who.stdout, "system:serviceaccount:default:default");
+      assert.equal((await c.kubectl(["create", "-f", "-"], { input: pod("exempt", "kube-system") })).code, 0);
+
+      const restartedAt = Date.now();
+      await w.kubeiam.start();
+      kubeiamStartedAt = Date.now();
+      await eventually(
+        "pods to be admitted again",
+        async () => {
+          const r = await probes.createPod("after");
+          if (r.code !== 0) throw new Error(r.stderr);
+          return r;
+        },
+        60_000,
+      );
+      t.diagnostic(`admission recovered ${Date.now() - restartedAt} ms after kubeiam was started again`);
+      const mutated = JSON.parse((await c.kubectl(["get", "pod", "after", "-o", "json"])).stdout) as {
+        metadata: { labels?: Record<string, string> };
+      };
+      assert.ok(mutated.metadata, "stored");
+      assert.ok(
+        w.kubeiam.decisions({ kind: "admission" }).some((d) => d.summary.includes("after")),
+        "kubeiam admitted it",
+      );
+      assert.equal((await probes.iamWhoami()).stdout, "iam-admin");
+      assert.equal((await probes.kubeiamRbac()).code, 0);
+    },
+  );
+
+  void test(
+    "an OIDC issuer that never answers: its token is Unauthorized after kubeiam's timeout, other requests are served meanwhile",
+    { timeout: 180_000 },
+    async (t) => {
+      hole.mode = "hang";
+      const token = await jwtFrom(hole.url, "kubernetes");
+      // kubeiam tried (and failed) the issuer's discovery when it started; it tries again on a token
+      // for that issuer once the retry interval has passed
+      const wait = kubeiamStartedAt + OIDC_RETRY_INTERVAL_MS + 500 - Date.now();
+      if (wait > 0) await sleep(wait);
+      const connectionsBefore = hole.connections;
+
+      const slowStart = Date.now();
+      const slow = w
+        .kubectlWithToken(token, ["auth", "whoami"], { allowFailure: true, timeoutMs: 120_000 })
+        .then((r) => ({ ...r, ms: Date.now() - slowStart }));
+      await sleep(1_000);
+      const others: RunResult[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = Date.now();
         const r = await probes.iamWhoami();
-        if (r.code === 0) throw new Error(`still authenticated as ${r.stdout}`);
-        return r;
-      },
-      KUBE_TOKEN_SUCCESS_CACHE_MS + 20_000,
-      1_000,
-    );
-    assert.match(unauthenticated.stderr, UNAUTHORIZED);
-    t.diagnostic(`IAM token refused ${Date.now() - downAt} ms after kubeiam stopped`);
+        others.push({ ...r, ms: Date.now() - t0 });
+      }
+      const oidc = await slow;
+      t.diagnostic(
+        `OIDC token answered after ${oidc.ms} ms; IAM requests meanwhile ${others.map((o) => o.ms).join(", ")} ms`,
+      );
 
-    // the SubjectAccessReview webhook is last in Node,RBAC,Webhook: its failure refuses the request
-    const refusedAuthz = await probes.kubeiamRbac();
-    assert.equal(refusedAuthz.code, 1);
-    assert.match(refusedAuthz.stderr, /Error from server \(InternalError\)/);
-    assert.ok(refusedAuthz.stderr.includes(`Post \\"${w.kubeiam.url}/authorize?timeout=30s\\": dial tcp 127.0.0.1:${w.kubeiam.port}: connect: connection refused`), refusedAuthz.stderr);
+      assert.ok(hole.connections > connectionsBefore, "kubeiam went to the issuer");
+      assert.equal(oidc.code, 1);
+      assert.match(oidc.stderr, UNAUTHORIZED);
+      assert.ok(oidc.ms >= OIDC_FETCH_TIMEOUT_MS - 2_000, `waited for the fetch timeout (${oidc.ms} ms)`);
+      assert.ok(oidc.ms < OIDC_FETCH_TIMEOUT_MS + 30_000, `no hanging request (${oidc.ms} ms)`);
+      for (const o of others) {
+        assert.equal(o.stdout, "iam-admin");
+        assert.ok(o.ms < OIDC_FETCH_TIMEOUT_MS, `an IAM token was served while the issuer hung (${o.ms} ms)`);
+      }
+      const error = w.kubeiam
+        .decisions({ kind: "authn", allowed: false })
+        .filter((d) => JSON.stringify(d.reasons).includes(hole.url))
+        .at(-1);
+      assert.ok(error, "the decision log has the failed TokenReview");
+      assert.match(JSON.stringify(error.reasons), /timed out after 10000 ms/);
+    },
+  );
 
-    // what kube-apiserver decides on its own keeps working: tokens signed with kubeiam's exported
-    // key, RBAC it holds, namespaces the webhooks exempt
-    const who = await w.kubectlWithToken(saToken, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
-    assert.equal(who.stdout, "system:serviceaccount:default:default");
-    assert.equal((await c.kubectl(["create", "-f", "-"], { input: pod("exempt", "kube-system") })).code, 0);
-
-    const restartedAt = Date.now();
-    await w.kubeiam.start();
-    kubeiamStartedAt = Date.now();
-    await eventually("pods to be admitted again", async () => {
-      const r = await probes.createPod("after");
-      if (r.code !== 0) throw new Error(r.stderr);
-      return r;
-    }, 60_000);
-    t.diagnostic(`admission recovered ${Date.now() - restartedAt} ms after kubeiam was started again`);
-    const mutated = JSON.parse((await c.kubectl(["get", "pod", "after", "-o", "json"])).stdout) as { metadata: { labels?: Record<string, string> } };
-    assert.ok(mutated.metadata, "stored");
-    assert.ok(w.kubeiam.decisions({ kind: "admission" }).some((d) => d.summary.includes("after")), "kubeiam admitted it");
-    assert.equal((await probes.iamWhoami()).stdout, "iam-admin");
-    assert.equal((await probes.kubeiamRbac()).code, 0);
-  });
-
-  void test("an OIDC issuer that never answers: its token is Unauthorized after kubeiam's timeout, other requests are served meanwhile", { timeout: 180_000 }, async (t) => {
-    hole.mode = "hang";
-    const token = await jwtFrom(hole.url, "kubernetes");
-    // kubeiam tried (and failed) the issuer's discovery when it started; it tries again on a token
-    // for that issuer once the retry interval has passed
-    const wait = kubeiamStartedAt + OIDC_RETRY_INTERVAL_MS + 500 - Date.now();
-    if (wait > 0) await sleep(wait);
-    const connectionsBefore = hole.connections;
-
-    const slowStart = Date.now();
-    const slow = w
-      .kubectlWithToken(token, ["auth", "whoami"], { allowFailure: true, timeoutMs: 120_000 })
-      .then((r) => ({ ...r, ms: Date.now() - slowStart }));
-    await sleep(1_000);
-    const others: RunResult[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = Date.now();
-      const r = await probes.iamWhoami();
-      others.push({ ...r, ms: Date.now() - t0 });
-    }
-    const oidc = await slow;
-    t.diagnostic(`OIDC token answered after ${oidc.ms} ms; IAM requests meanwhile ${others.map((o) => o.ms).join(", ")} ms`);
-
-    assert.ok(hole.connections > connectionsBefore, "kubeiam went to the issuer");
-    assert.equal(oidc.code, 1);
-    assert.match(oidc.stderr, UNAUTHORIZED);
-    assert.ok(oidc.ms >= OIDC_FETCH_TIMEOUT_MS - 2_000, `waited for the fetch timeout (${oidc.ms} ms)`);
-    assert.ok(oidc.ms < OIDC_FETCH_TIMEOUT_MS + 30_000, `no hanging request (${oidc.ms} ms)`);
-    for (const o of others) {
-      assert.equal(o.stdout, "iam-admin");
-      assert.ok(o.ms < OIDC_FETCH_TIMEOUT_MS, `an IAM token was served while the issuer hung (${o.ms} ms)`);
-    }
-    const error = w.kubeiam
-      .decisions({ kind: "authn", allowed: false })
-      .filter((d) => JSON.stringify(d.reasons).includes(hole.url))
-      .at(-1);
-    assert.ok(error, "the decision log has the failed TokenReview");
-    assert.match(JSON.stringify(error.reasons), /timed out after 10000 ms/);
-  });
-
-  void test("STS web identity against a provider whose JWKS never answers: IDPCommunicationError after sts.jwksTimeoutMs", { timeout: 120_000 }, async (t) => {
-    hole.mode = "hang";
-    const hostPath = hole.url.replace(/^https:\/\//, "");
-    await w.aws(["iam", "create-open-id-connect-provider", "--url", hole.url, "--client-id-list", "sts.amazonaws.com"]);
-    const trust = join(w.kubeiam.stateDir, "hole-trust.json");
-    await writeFile(
-      trust,
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}` },
-            Action: "sts:AssumeRoleWithWebIdentity",
-          },
+  void test(
+    "STS web identity against a provider whose JWKS never answers: IDPCommunicationError after sts.jwksTimeoutMs",
+    { timeout: 120_000 },
+    async (t) => {
+      hole.mode = "hang";
+      const hostPath = hole.url.replace(/^https:\/\//, "");
+      await w.aws([
+        "iam",
+        "create-open-id-connect-provider",
+        "--url",
+        hole.url,
+        "--client-id-list",
+        "sts.amazonaws.com",
+      ]);
+      const trust = join(w.kubeiam.stateDir, "hole-trust.json");
+      await writeFile(
+        trust,
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}` },
+              Action: "sts:AssumeRoleWithWebIdentity",
+            },
+          ],
+        }),
+      );
+      await w.aws([
+        "iam",
+        "create-role",
+        "--role-name",
+        "hole",
+        "--assume-role-policy-document",
+        `file://${trust}`,
+      ]);
+      const tokenFile = join(w.kubeiam.stateDir, "hole.token");
+      await writeFile(tokenFile, await jwtFrom(hole.url, "sts.amazonaws.com"), { mode: 0o600 });
+      const env = { ...w.awsEnv(), AWS_MAX_ATTEMPTS: "1", AWS_RETRY_MODE: "standard" };
+      const r = await run(
+        "aws",
+        [
+          "sts",
+          "assume-role-with-web-identity",
+          "--role-arn",
+          `arn:aws:iam::${ACCOUNT}:role/hole`,
+          "--role-session-name",
+          "jwks-timeout",
+          "--web-identity-token",
+          `file://${tokenFile}`,
         ],
-      }),
-    );
-    await w.aws(["iam", "create-role", "--role-name", "hole", "--assume-role-policy-document", `file://${trust}`]);
-    const tokenFile = join(w.kubeiam.stateDir, "hole.token");
-    await writeFile(tokenFile, await jwtFrom(hole.url, "sts.amazonaws.com"), { mode: 0o600 });
-    const env = { ...w.awsEnv(), AWS_MAX_ATTEMPTS: "1", AWS_RETRY_MODE: "standard" };
-    const r = await run(
-      "aws",
-      ["sts", "assume-role-with-web-identity", "--role-arn", `arn:aws:iam::${ACCOUNT}:role/hole`, "--role-session-name", "jwks-timeout", "--web-identity-token", `file://${tokenFile}`],
-      { env, allowFailure: true, timeoutMs: 90_000 },
-    );
-    t.diagnostic(`aws sts assume-role-with-web-identity failed after ${r.ms} ms`);
-    assert.notEqual(r.code, 0);
-    assert.ok(r.ms >= STS_JWKS_TIMEOUT_MS && r.ms < STS_JWKS_TIMEOUT_MS + 30_000, `bounded by the JWKS timeout (${r.ms} ms)`);
-    assert.match(r.stderr, /An error occurred \(IDPCommunicationError\) when calling the AssumeRoleWithWebIdentity operation/);
-    const denial = w.kubeiam.decisions({ kind: "sts", allowed: false }).at(-1);
-    assert.ok(denial);
-    assert.match(JSON.stringify(denial.reasons), new RegExp(`timed out after ${STS_JWKS_TIMEOUT_MS} ms`));
-  });
+        { env, allowFailure: true, timeoutMs: 90_000 },
+      );
+      t.diagnostic(`aws sts assume-role-with-web-identity failed after ${r.ms} ms`);
+      assert.notEqual(r.code, 0);
+      assert.ok(
+        r.ms >= STS_JWKS_TIMEOUT_MS && r.ms < STS_JWKS_TIMEOUT_MS + 30_000,
+        `bounded by the JWKS timeout (${r.ms} ms)`,
+      );
+      assert.match(
+        r.stderr,
+        /An error occurred \(IDPCommunicationError\) when calling the AssumeRoleWithWebIdentity operation/,
+      );
+      const denial = w.kubeiam.decisions({ kind: "sts", allowed: false }).at(-1);
+      assert.ok(denial);
+      assert.match(JSON.stringify(denial.reasons), new RegExp(`timed out after ${STS_JWKS_TIMEOUT_MS} ms`));
+    },
+  );
 });

@@ -261,7 +261,8 @@ export async function startKubeiam(opts: KubeiamE2eOptions = {}): Promise<Kubeia
       const l = log;
       log = undefined;
       await new Promise<void>((r) => (l ? l.end(r) : r()));
-      if (process.env["KUBEIAM_E2E_KEEP"] === "1") process.stderr.write(`[e2e] kept kubeiam state ${stateDir}\n`);
+      if (process.env["KUBEIAM_E2E_KEEP"] === "1")
+        process.stderr.write(`[e2e] kept kubeiam state ${stateDir}\n`);
       else await rm(stateDir, { recursive: true, force: true });
     },
   };
@@ -295,7 +296,12 @@ export interface WiredClusterOptions {
   /** More harness options (the webhook, issuer and key options are set here). */
   cluster?: Omit<
     StartClusterOptions,
-    "binaries" | "webhookAuthn" | "webhookAuthz" | "serviceAccountKeys" | "serviceAccountIssuer" | "apiAudiences"
+    | "binaries"
+    | "webhookAuthn"
+    | "webhookAuthz"
+    | "serviceAccountKeys"
+    | "serviceAccountIssuer"
+    | "apiAudiences"
   >;
   /** Apply `kubeiam webhook manifests` (admission webhooks); default true. */
   admission?: boolean;
@@ -362,7 +368,10 @@ export async function startWiredCluster(opts: WiredClusterOptions): Promise<Wire
       binaries: opts.binaries,
       ...(opts.authn !== false ? { webhookAuthn: { configFile: authnFile } } : {}),
       ...(opts.authz !== false ? { webhookAuthz: { configFile: authzFile } } : {}),
-      serviceAccountKeys: { signingKeyFile: join(keysDir, "sa.key"), publicKeyFiles: [join(keysDir, "sa.pub")] },
+      serviceAccountKeys: {
+        signingKeyFile: join(keysDir, "sa.key"),
+        publicKeyFiles: [join(keysDir, "sa.pub")],
+      },
       serviceAccountIssuer: issuer,
       apiAudiences: kubeiam.app.config.issuer.audiences,
     });
@@ -485,7 +494,13 @@ export interface CurlResult {
  */
 export async function curl(
   url: string,
-  opts: { caFile: string; token?: string; data?: string; headers?: Record<string, string>; timeoutMs?: number },
+  opts: {
+    caFile: string;
+    token?: string;
+    data?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  },
 ): Promise<CurlResult> {
   const dir = await mkdtemp(join(tmpdir(), "kubeiam-e2e-curl-"));
   try {

@@ -10,7 +10,12 @@
  * thing is in test/e2e/store-conformance.test.ts.
  */
 import { randomUUID } from "node:crypto";
-import type { KubeApi, KubeRequestOptions, KubeWatchOptions, RawWatchEvent } from "../../../src/store/kube/client.js";
+import type {
+  KubeApi,
+  KubeRequestOptions,
+  KubeWatchOptions,
+  RawWatchEvent,
+} from "../../../src/store/kube/client.js";
 import { kubeApiErrorFrom } from "../../../src/store/kube/errors.js";
 import { matchesFieldSelector } from "../../../src/store/kube/selectors.js";
 import type { KubeObject } from "../../../src/store/types.js";
@@ -43,12 +48,30 @@ interface OpenWatch {
 export function parsePath(path: string): Parsed {
   const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\/(.*)$/.exec(path.split("?")[0]!);
   if (!m) throw new Error(`fake API: cannot parse ${path}`);
-  const segs = m[2]!.split("/").filter((s) => s !== "").map(decodeURIComponent);
-  if (segs[0] === "namespaces" && segs.length >= 3) return { collection: `${m[1]!}|${segs[2]!}`, plural: segs[2]!, namespace: segs[1], name: segs[3] };
+  const segs = m[2]!
+    .split("/")
+    .filter((s) => s !== "")
+    .map(decodeURIComponent);
+  if (segs[0] === "namespaces" && segs.length >= 3)
+    return { collection: `${m[1]!}|${segs[2]!}`, plural: segs[2]!, namespace: segs[1], name: segs[3] };
   return { collection: `${m[1]!}|${segs[0]!}`, plural: segs[0]!, namespace: undefined, name: segs[1] };
 }
 
-const status = (code: number, reason: string, message: string, details: Record<string, unknown> = {}): Error => kubeApiErrorFrom(code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, details, code });
+const status = (
+  code: number,
+  reason: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): Error =>
+  kubeApiErrorFrom(code, {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    message,
+    reason,
+    details,
+    code,
+  });
 
 function matchesLabels(o: Obj, sel: string | undefined): boolean {
   if (!sel) return true;
@@ -156,11 +179,17 @@ export class FakeKubeApi implements KubeApi {
 
   private handle(method: string, path: string, opts: KubeRequestOptions): unknown {
     const p = parsePath(path);
-    if (this.unserved.has(p.plural)) throw status(404, "NotFound", "the server could not find the requested resource");
+    if (this.unserved.has(p.plural))
+      throw status(404, "NotFound", "the server could not find the requested resource");
     const c = this.coll(p.collection);
     const q = opts.query ?? {};
     if (method === "GET" && p.name === undefined) {
-      const all = [...c.values()].filter((o) => (p.namespace === undefined || o.metadata.namespace === p.namespace) && matchesLabels(o, q.labelSelector) && matchesFieldSelector(o as unknown as KubeObject, q.fieldSelector));
+      const all = [...c.values()].filter(
+        (o) =>
+          (p.namespace === undefined || o.metadata.namespace === p.namespace) &&
+          matchesLabels(o, q.labelSelector) &&
+          matchesFieldSelector(o as unknown as KubeObject, q.fieldSelector),
+      );
       all.sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name)));
       const start = q.continue ? Number(q.continue) : 0;
       const limit = q.limit ? Number(q.limit) : all.length;
@@ -171,22 +200,35 @@ export class FakeKubeApi implements KubeApi {
         return copy;
       });
       const more = start + limit < all.length;
-      return { kind: "List", metadata: { resourceVersion: String(this.rv), ...(more ? { continue: String(start + limit) } : {}) }, items: page };
+      return {
+        kind: "List",
+        metadata: { resourceVersion: String(this.rv), ...(more ? { continue: String(start + limit) } : {}) },
+        items: page,
+      };
     }
     const body = opts.body as Obj | undefined;
     const name = p.name ?? (body?.metadata.name as string);
     const k = this.key(p.namespace, name);
     const cur = c.get(k);
-    const notFound = (): Error => status(404, "NotFound", `${p.plural} "${name}" not found`, { name, kind: p.plural });
+    const notFound = (): Error =>
+      status(404, "NotFound", `${p.plural} "${name}" not found`, { name, kind: p.plural });
     if (method === "GET") {
       if (!cur) throw notFound();
       return structuredClone(cur);
     }
     if (method === "POST") {
-      if (this.requireNamespaces && p.namespace !== undefined && !this.coll("/api/v1|namespaces").has(this.key(undefined, p.namespace))) {
-        throw status(404, "NotFound", `namespaces "${p.namespace}" not found`, { name: p.namespace, kind: "namespaces" });
+      if (
+        this.requireNamespaces &&
+        p.namespace !== undefined &&
+        !this.coll("/api/v1|namespaces").has(this.key(undefined, p.namespace))
+      ) {
+        throw status(404, "NotFound", `namespaces "${p.namespace}" not found`, {
+          name: p.namespace,
+          kind: "namespaces",
+        });
       }
-      if (cur) throw status(409, "AlreadyExists", `${p.plural} "${name}" already exists`, { name, kind: p.plural });
+      if (cur)
+        throw status(409, "AlreadyExists", `${p.plural} "${name}" already exists`, { name, kind: p.plural });
       const stored = structuredClone(body!);
       stored.metadata.uid = randomUUID();
       stored.metadata.creationTimestamp = "2024-01-01T00:00:00Z";
@@ -200,7 +242,12 @@ export class FakeKubeApi implements KubeApi {
       if (!cur) throw notFound();
       const want = body!.metadata.resourceVersion;
       if (want !== undefined && want !== cur.metadata.resourceVersion) {
-        throw status(409, "Conflict", `Operation cannot be fulfilled on ${p.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: p.plural });
+        throw status(
+          409,
+          "Conflict",
+          `Operation cannot be fulfilled on ${p.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name, kind: p.plural },
+        );
       }
       const stored = structuredClone(body!);
       stored.metadata.uid = cur.metadata.uid;
@@ -214,7 +261,8 @@ export class FakeKubeApi implements KubeApi {
     if (method === "DELETE") {
       if (!cur) throw notFound();
       const pre = (body as { preconditions?: { uid?: string } } | undefined)?.preconditions;
-      if (pre?.uid !== undefined && pre.uid !== cur.metadata.uid) throw status(409, "Conflict", "Precondition failed: UID in precondition", { name, kind: p.plural });
+      if (pre?.uid !== undefined && pre.uid !== cur.metadata.uid)
+        throw status(409, "Conflict", "Precondition failed: UID in precondition", { name, kind: p.plural });
       c.delete(k);
       const gone = structuredClone(cur);
       gone.metadata.resourceVersion = String(++this.rv);
@@ -224,17 +272,29 @@ export class FakeKubeApi implements KubeApi {
     throw status(405, "MethodNotAllowed", `${method} is not supported by the fake`);
   }
 
-  watch(path: string, query: Record<string, string | undefined>, onEvent: (ev: RawWatchEvent) => void, opts: KubeWatchOptions): Promise<void> {
+  watch(
+    path: string,
+    query: Record<string, string | undefined>,
+    onEvent: (ev: RawWatchEvent) => void,
+    opts: KubeWatchOptions,
+  ): Promise<void> {
     this.requests.push(`WATCH ${path}`);
     const fail = this.failNextWatch.shift();
     if (fail) return Promise.reject(fail);
     const p = parsePath(path);
-    if (this.unserved.has(p.plural)) return Promise.reject(status(404, "NotFound", "the server could not find the requested resource"));
+    if (this.unserved.has(p.plural))
+      return Promise.reject(status(404, "NotFound", "the server could not find the requested resource"));
     const from = Number(query.resourceVersion ?? "0");
-    if (from < this.compactedRv) return Promise.reject(status(410, "Expired", `too old resource version: ${from} (${this.compactedRv})`));
+    if (from < this.compactedRv)
+      return Promise.reject(
+        status(410, "Expired", `too old resource version: ${from} (${this.compactedRv})`),
+      );
     return new Promise<void>((resolve) => {
       const matches = (ev: LoggedEvent): boolean =>
-        ev.collection === p.collection && ev.rv > from && (p.namespace === undefined || ev.object.metadata.namespace === p.namespace) && matchesFieldSelector(ev.object as unknown as KubeObject, query.fieldSelector);
+        ev.collection === p.collection &&
+        ev.rv > from &&
+        (p.namespace === undefined || ev.object.metadata.namespace === p.namespace) &&
+        matchesFieldSelector(ev.object as unknown as KubeObject, query.fieldSelector);
       const deliver = (ev: LoggedEvent): void => {
         if (!matches(ev)) return;
         // A label selector turns an object leaving the selection into DELETED, as the API does.

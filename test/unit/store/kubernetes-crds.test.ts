@@ -27,7 +27,13 @@ interface Crd {
     group: string;
     scope: string;
     names: { kind: string; listKind: string; plural: string; singular: string; categories: string[] };
-    versions: { name: string; served: boolean; storage: boolean; schema: { openAPIV3Schema: JsonSchema }; additionalPrinterColumns: { name: string; type: string; jsonPath: string; priority?: number }[] }[];
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: JsonSchema };
+      additionalPrinterColumns: { name: string; type: string; jsonPath: string; priority?: number }[];
+    }[];
   };
 }
 
@@ -40,10 +46,13 @@ const crds = kubeiamCrds() as unknown as Crd[];
  */
 function structuralProblems(s: JsonSchema, path: string): string[] {
   const out: string[] = [];
-  if (s.type === undefined && s["x-kubernetes-preserve-unknown-fields"] !== true) out.push(`${path}: no type and does not preserve unknown fields`);
-  if (s.properties !== undefined && s.type !== "object") out.push(`${path}: properties on a ${s.type ?? "untyped"} node`);
+  if (s.type === undefined && s["x-kubernetes-preserve-unknown-fields"] !== true)
+    out.push(`${path}: no type and does not preserve unknown fields`);
+  if (s.properties !== undefined && s.type !== "object")
+    out.push(`${path}: properties on a ${s.type ?? "untyped"} node`);
   if (s.type === "array" && s.items === undefined) out.push(`${path}: an array without items`);
-  if (s.items !== undefined && s.type !== "array") out.push(`${path}: items on a ${s.type ?? "untyped"} node`);
+  if (s.items !== undefined && s.type !== "array")
+    out.push(`${path}: items on a ${s.type ?? "untyped"} node`);
   for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...structuralProblems(v, `${path}.${k}`));
   if (s.items) out.push(...structuralProblems(s.items, `${path}[]`));
   return out;
@@ -70,25 +79,49 @@ function typeProblems(s: JsonSchema, value: unknown, path: string): string[] {
   };
   if (!is()) return [`${path}: expected ${t ?? "?"}, found ${JSON.stringify(value)}`];
   const out: string[] = [];
-  if (t === "object" && s.properties) for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (s.properties[k]) out.push(...typeProblems(s.properties[k], v, `${path}.${k}`));
-  if (t === "array" && s.items) (value as unknown[]).forEach((v, i) => out.push(...typeProblems(s.items!, v, `${path}[${i}]`)));
+  if (t === "object" && s.properties)
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      if (s.properties[k]) out.push(...typeProblems(s.properties[k], v, `${path}.${k}`));
+  if (t === "array" && s.items)
+    (value as unknown[]).forEach((v, i) => out.push(...typeProblems(s.items!, v, `${path}[${i}]`)));
   return out;
 }
 
-const schemaOf = (kind: string): JsonSchema => crds.find((c) => c.spec.names.kind === kind)!.spec.versions[0]!.schema.openAPIV3Schema;
+const schemaOf = (kind: string): JsonSchema =>
+  crds.find((c) => c.spec.names.kind === kind)!.spec.versions[0]!.schema.openAPIV3Schema;
 
 describe("kubeiam CRDs", () => {
   test("one CRD per kubeiam kind, named <plural>.kubeiam.io with the plural the store's paths use", () => {
-    assert.deepEqual(kubeiamKinds().sort(), ["AccessEntry", "IAMPolicy", "IAMRole", "IAMUser", "OIDCProvider", "Tenant"]);
+    assert.deepEqual(kubeiamKinds().sort(), [
+      "AccessEntry",
+      "IAMPolicy",
+      "IAMRole",
+      "IAMUser",
+      "OIDCProvider",
+      "Tenant",
+    ]);
     assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), kubeiamKinds().sort());
-    assert.deepEqual(CRD_DEFINITIONS.map((d) => d.kind).sort(), kubeiamKinds().sort(), "definitions.ts has no stray kinds");
+    assert.deepEqual(
+      CRD_DEFINITIONS.map((d) => d.kind).sort(),
+      kubeiamKinds().sort(),
+      "definitions.ts has no stray kinds",
+    );
     for (const c of crds) {
       const r = resourceFor(c.spec.names.kind);
       assert.equal(c.metadata.name, `${r.plural}.kubeiam.io`);
       assert.equal(c.spec.group, "kubeiam.io");
       assert.equal(c.spec.scope, "Cluster");
-      assert.deepEqual(c.spec.names, { kind: r.kind, listKind: `${r.kind}List`, plural: r.plural, singular: r.kind.toLowerCase(), categories: ["kubeiam"] });
-      assert.deepEqual(c.spec.versions.map((v) => [v.name, v.served, v.storage]), [["v1alpha1", true, true]]);
+      assert.deepEqual(c.spec.names, {
+        kind: r.kind,
+        listKind: `${r.kind}List`,
+        plural: r.plural,
+        singular: r.kind.toLowerCase(),
+        categories: ["kubeiam"],
+      });
+      assert.deepEqual(
+        c.spec.versions.map((v) => [v.name, v.served, v.storage]),
+        [["v1alpha1", true, true]],
+      );
       assert.equal(c.metadata.labels["app.kubernetes.io/part-of"], "kubeiam");
     }
   });
@@ -106,7 +139,20 @@ describe("kubeiam CRDs", () => {
   });
 
   test("the structural check itself catches what it should", () => {
-    assert.deepEqual(structuralProblems({ type: "object", properties: { a: {}, b: { type: "array" }, c: { type: "string", properties: {} } } }, "x"), ["x.a: no type and does not preserve unknown fields", "x.b: an array without items", "x.c: properties on a string node"]);
+    assert.deepEqual(
+      structuralProblems(
+        {
+          type: "object",
+          properties: { a: {}, b: { type: "array" }, c: { type: "string", properties: {} } },
+        },
+        "x",
+      ),
+      [
+        "x.a: no type and does not preserve unknown fields",
+        "x.b: an array without items",
+        "x.c: properties on a string node",
+      ],
+    );
   });
 
   test("printer columns: JSONPaths into the object, types matching the typed fields they print", () => {
@@ -125,11 +171,55 @@ describe("kubeiam CRDs", () => {
 
   test("every object kubeiam writes for its IAM kinds passes the typed fields (the API server never refuses what kubeiam accepts)", () => {
     const objects: KubeObject[] = [
-      roleObject({ name: "app", path: "/team/", roleId: "AROAEXAMPLE", trustPolicy: '{"Version":"2012-10-17","Statement":[]}', maxSessionDuration: 7200, description: "d", createDate: "2024-01-01T00:00:00Z", inlinePolicies: { p: '{"Version":"2012-10-17"}' }, attachedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
-      userObject({ name: "admin", path: "/", userId: "AIDAEXAMPLE", createDate: "2024-01-01T00:00:00Z", inlinePolicies: {}, attachedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"], accessKeys: [{ accessKeyId: "AKIAEXAMPLE", status: "Active", createDate: "2024-01-01T00:00:00Z" }] }),
-      oidcProviderObject({ objectName: "issuer", url: "https://issuer.example", clientIds: ["sts.amazonaws.com"], thumbprints: [], createDate: "2024-01-01T00:00:00Z" }),
-      { apiVersion: "kubeiam.io/v1alpha1", kind: "IAMPolicy", metadata: { name: "p" }, spec: { path: "/", policyId: "ANPAEXAMPLE", document: { Version: "2012-10-17", Statement: [] }, createDate: "2024-01-01T00:00:00Z" } },
-      { apiVersion: "kubeiam.io/v1alpha1", kind: "AccessEntry", metadata: { name: "dev" }, spec: { principalArn: "arn:aws:iam::111122223333:role/dev", type: "STANDARD", username: "dev:{{SessionName}}", kubernetesGroups: ["dev"] } },
+      roleObject({
+        name: "app",
+        path: "/team/",
+        roleId: "AROAEXAMPLE",
+        trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+        maxSessionDuration: 7200,
+        description: "d",
+        createDate: "2024-01-01T00:00:00Z",
+        inlinePolicies: { p: '{"Version":"2012-10-17"}' },
+        attachedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+      }),
+      userObject({
+        name: "admin",
+        path: "/",
+        userId: "AIDAEXAMPLE",
+        createDate: "2024-01-01T00:00:00Z",
+        inlinePolicies: {},
+        attachedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+        accessKeys: [{ accessKeyId: "AKIAEXAMPLE", status: "Active", createDate: "2024-01-01T00:00:00Z" }],
+      }),
+      oidcProviderObject({
+        objectName: "issuer",
+        url: "https://issuer.example",
+        clientIds: ["sts.amazonaws.com"],
+        thumbprints: [],
+        createDate: "2024-01-01T00:00:00Z",
+      }),
+      {
+        apiVersion: "kubeiam.io/v1alpha1",
+        kind: "IAMPolicy",
+        metadata: { name: "p" },
+        spec: {
+          path: "/",
+          policyId: "ANPAEXAMPLE",
+          document: { Version: "2012-10-17", Statement: [] },
+          createDate: "2024-01-01T00:00:00Z",
+        },
+      },
+      {
+        apiVersion: "kubeiam.io/v1alpha1",
+        kind: "AccessEntry",
+        metadata: { name: "dev" },
+        spec: {
+          principalArn: "arn:aws:iam::111122223333:role/dev",
+          type: "STANDARD",
+          username: "dev:{{SessionName}}",
+          kubernetesGroups: ["dev"],
+        },
+      },
     ];
     for (const o of objects) {
       assert.ok(checkObject(o).ok, `${o.kind} is valid for kubeiam`);
@@ -138,8 +228,16 @@ describe("kubeiam CRDs", () => {
   });
 
   test("a field of the wrong type is caught by the type check used above", () => {
-    const bad = { apiVersion: "kubeiam.io/v1alpha1", kind: "IAMRole", metadata: { name: "x" }, spec: { maxSessionDuration: "3600", attachedPolicyArns: [1] } };
-    assert.deepEqual(typeProblems(schemaOf("IAMRole"), bad, "IAMRole"), ['IAMRole.spec.maxSessionDuration: expected integer, found "3600"', "IAMRole.spec.attachedPolicyArns[0]: expected string, found 1"]);
+    const bad = {
+      apiVersion: "kubeiam.io/v1alpha1",
+      kind: "IAMRole",
+      metadata: { name: "x" },
+      spec: { maxSessionDuration: "3600", attachedPolicyArns: [1] },
+    };
+    assert.deepEqual(typeProblems(schemaOf("IAMRole"), bad, "IAMRole"), [
+      'IAMRole.spec.maxSessionDuration: expected integer, found "3600"',
+      "IAMRole.spec.attachedPolicyArns[0]: expected string, found 1",
+    ]);
   });
 
   test("the YAML parses back into the same CRDs", () => {
@@ -150,9 +248,21 @@ describe("kubeiam CRDs", () => {
   test("Established needs Established=True and names not refused", () => {
     const withConds = (conds: unknown[]): unknown => ({ status: { conditions: conds } });
     const cases: [unknown, boolean][] = [
-      [withConds([{ type: "NamesAccepted", status: "True" }, { type: "Established", status: "True" }]), true],
+      [
+        withConds([
+          { type: "NamesAccepted", status: "True" },
+          { type: "Established", status: "True" },
+        ]),
+        true,
+      ],
       [withConds([{ type: "Established", status: "True" }]), true],
-      [withConds([{ type: "NamesAccepted", status: "False" }, { type: "Established", status: "True" }]), false],
+      [
+        withConds([
+          { type: "NamesAccepted", status: "False" },
+          { type: "Established", status: "True" },
+        ]),
+        false,
+      ],
       [withConds([{ type: "Established", status: "False" }]), false],
       [withConds([]), false],
       [{ status: {} }, false],
@@ -166,10 +276,17 @@ describe("kubeiam CRDs", () => {
 async function install(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const io: CliIO = { out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"), err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n") };
-  const program = new Command("kubeiam").exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  const io: CliIO = {
+    out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"),
+    err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n"),
+  };
+  const program = new Command("kubeiam")
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
   registerInstallCommands(program, io);
-  for (const c of program.commands) for (const s of [c, ...c.commands]) s.exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  for (const c of program.commands)
+    for (const s of [c, ...c.commands])
+      s.exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
   try {
     await program.parseAsync(args, { from: "user" });
     return { code: 0, stdout, stderr };
@@ -193,11 +310,28 @@ describe("kubeiam install crds", () => {
 
   test("bad usage and an unusable kubeconfig are clear errors, not stack traces", async () => {
     const badOut = await install(["install", "crds", "-o", "table"]);
-    assert.deepEqual([badOut.code, badOut.stderr], [2, 'error: unknown output format "table"; use one of: yaml, json\n']);
-    const badTimeout = await install(["install", "crds", "--apply", "--timeout", "soon", "--kubeconfig", "/nonexistent"]);
-    assert.deepEqual([badTimeout.code, badTimeout.stderr], [2, 'error: --timeout: expected a duration such as 60s, 2m or 500ms, found "soon"\n']);
+    assert.deepEqual(
+      [badOut.code, badOut.stderr],
+      [2, 'error: unknown output format "table"; use one of: yaml, json\n'],
+    );
+    const badTimeout = await install([
+      "install",
+      "crds",
+      "--apply",
+      "--timeout",
+      "soon",
+      "--kubeconfig",
+      "/nonexistent",
+    ]);
+    assert.deepEqual(
+      [badTimeout.code, badTimeout.stderr],
+      [2, 'error: --timeout: expected a duration such as 60s, 2m or 500ms, found "soon"\n'],
+    );
     const missing = await install(["install", "crds", "--apply", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^error: cannot load \/nonexistent\/kubeconfig: ENOENT; set kubernetes\.kubeconfig in kubeiam\.yaml or pass --kubeconfig\n$/);
+    assert.match(
+      missing.stderr,
+      /^error: cannot load \/nonexistent\/kubeconfig: ENOENT; set kubernetes\.kubeconfig in kubeiam\.yaml or pass --kubeconfig\n$/,
+    );
   });
 });

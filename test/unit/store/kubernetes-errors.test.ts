@@ -8,7 +8,14 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { ErrorCode } from "../../../src/lib/errors.js";
-import { isGone, isUnknownResource, KubeApiError, kubeApiErrorFrom, toStoreError, type WriteContext } from "../../../src/store/kube/errors.js";
+import {
+  isGone,
+  isUnknownResource,
+  KubeApiError,
+  kubeApiErrorFrom,
+  toStoreError,
+  type WriteContext,
+} from "../../../src/store/kube/errors.js";
 
 interface Case {
   name: string;
@@ -19,7 +26,9 @@ interface Case {
   expect: { code: ErrorCode; message: string };
 }
 
-const fixture = JSON.parse(readFileSync(new URL("../../fixtures/store-kube/status-errors.json", import.meta.url), "utf8")) as { cases: Case[] };
+const fixture = JSON.parse(
+  readFileSync(new URL("../../fixtures/store-kube/status-errors.json", import.meta.url), "utf8"),
+) as { cases: Case[] };
 
 describe("API failure → kubeiam error", () => {
   for (const c of fixture.cases) {
@@ -35,30 +44,60 @@ describe("API failure → kubeiam error", () => {
   test("validation causes are kept as problems", () => {
     const c = fixture.cases.find((x) => x.status === 422)!;
     const mapped = toStoreError(kubeApiErrorFrom(c.status, c.body), c.context);
-    assert.deepEqual(mapped.context.problems, ["spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"]);
+    assert.deepEqual(mapped.context.problems, [
+      "spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+    ]);
   });
 });
 
 describe("Status parsing", () => {
   test("reason, message, details and causes are read; junk in details is ignored", () => {
-    const e = kubeApiErrorFrom(422, { kind: "Status", reason: "Invalid", message: "bad", details: { name: "x", kind: "Pod", group: "", causes: [{ field: "a", message: "m", reason: "r" }, "junk", { field: 3 }] } }, "PUT /x");
+    const e = kubeApiErrorFrom(
+      422,
+      {
+        kind: "Status",
+        reason: "Invalid",
+        message: "bad",
+        details: {
+          name: "x",
+          kind: "Pod",
+          group: "",
+          causes: [{ field: "a", message: "m", reason: "r" }, "junk", { field: 3 }],
+        },
+      },
+      "PUT /x",
+    );
     assert.equal(e.status, 422);
     assert.equal(e.reason, "Invalid");
     assert.equal(e.message, "bad");
     assert.equal(e.request, "PUT /x");
-    assert.deepEqual(e.details, { name: "x", kind: "Pod", group: "", causes: [{ field: "a", message: "m", reason: "r" }, {}] });
+    assert.deepEqual(e.details, {
+      name: "x",
+      kind: "Pod",
+      group: "",
+      causes: [{ field: "a", message: "m", reason: "r" }, {}],
+    });
   });
 
   test("a body that is not a Status keeps at most 300 characters of its text", () => {
     const e = kubeApiErrorFrom(502, "x".repeat(1000));
     assert.equal(e.reason, "");
     assert.equal(e.message, "x".repeat(300));
-    for (const body of [undefined, null, 42, [], { kind: "Pod" }]) assert.equal(kubeApiErrorFrom(500, body).message, "HTTP 500", JSON.stringify(body));
+    for (const body of [undefined, null, 42, [], { kind: "Pod" }])
+      assert.equal(kubeApiErrorFrom(500, body).message, "HTTP 500", JSON.stringify(body));
   });
 
   test("Gone: 410, or the Expired / Gone reasons a watch ERROR event carries", () => {
     const cases: [KubeApiError | Error, boolean][] = [
-      [kubeApiErrorFrom(410, { kind: "Status", reason: "Expired", message: "too old resource version: 1 (200)", code: 410 }), true],
+      [
+        kubeApiErrorFrom(410, {
+          kind: "Status",
+          reason: "Expired",
+          message: "too old resource version: 1 (200)",
+          code: 410,
+        }),
+        true,
+      ],
       [kubeApiErrorFrom(500, { kind: "Status", reason: "Expired", message: "continue token expired" }), true],
       [kubeApiErrorFrom(410, {}), true],
       [kubeApiErrorFrom(409, { kind: "Status", reason: "Conflict", message: "x" }), false],
@@ -68,9 +107,29 @@ describe("Status parsing", () => {
   });
 
   test("unknown resource: 404 without a named object", () => {
-    assert.equal(isUnknownResource(kubeApiErrorFrom(404, { kind: "Status", reason: "NotFound", message: "the server could not find the requested resource", details: {} })), true);
+    assert.equal(
+      isUnknownResource(
+        kubeApiErrorFrom(404, {
+          kind: "Status",
+          reason: "NotFound",
+          message: "the server could not find the requested resource",
+          details: {},
+        }),
+      ),
+      true,
+    );
     assert.equal(isUnknownResource(kubeApiErrorFrom(404, "404 page not found")), true);
-    assert.equal(isUnknownResource(kubeApiErrorFrom(404, { kind: "Status", reason: "NotFound", message: "x", details: { name: "a", kind: "pods" } })), false);
+    assert.equal(
+      isUnknownResource(
+        kubeApiErrorFrom(404, {
+          kind: "Status",
+          reason: "NotFound",
+          message: "x",
+          details: { name: "a", kind: "pods" },
+        }),
+      ),
+      false,
+    );
     assert.equal(isUnknownResource(kubeApiErrorFrom(403, {})), false);
   });
 });

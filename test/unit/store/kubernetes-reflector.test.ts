@@ -5,7 +5,12 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { KubeApi, KubeRequestOptions, KubeWatchOptions, RawWatchEvent } from "../../../src/store/kube/client.js";
+import type {
+  KubeApi,
+  KubeRequestOptions,
+  KubeWatchOptions,
+  RawWatchEvent,
+} from "../../../src/store/kube/client.js";
 import { backoffDelay, Reflector, type RawObject } from "../../../src/store/kube/reflector.js";
 
 type WatchScript = (onEvent: (ev: RawWatchEvent) => void, opts: KubeWatchOptions) => Promise<void>;
@@ -30,10 +35,21 @@ class ScriptedApi implements KubeApi {
       this.page = 0;
       this.listCall++;
     }
-    return Promise.resolve({ kind: "List", metadata: { resourceVersion: p.rv, ...(p.continue ? { continue: p.continue } : {}) }, items: p.items });
+    return Promise.resolve({
+      kind: "List",
+      metadata: { resourceVersion: p.rv, ...(p.continue ? { continue: p.continue } : {}) },
+      items: p.items,
+    });
   }
-  watch(path: string, query: Record<string, string | undefined>, onEvent: (ev: RawWatchEvent) => void, opts: KubeWatchOptions): Promise<void> {
-    this.calls.push(`WATCH ${path} rv=${query.resourceVersion ?? ""} bookmarks=${query.allowWatchBookmarks ?? ""} fieldSelector=${query.fieldSelector ?? ""}`);
+  watch(
+    path: string,
+    query: Record<string, string | undefined>,
+    onEvent: (ev: RawWatchEvent) => void,
+    opts: KubeWatchOptions,
+  ): Promise<void> {
+    this.calls.push(
+      `WATCH ${path} rv=${query.resourceVersion ?? ""} bookmarks=${query.allowWatchBookmarks ?? ""} fieldSelector=${query.fieldSelector ?? ""}`,
+    );
     const script = this.watches.shift();
     if (script) return script(onEvent, opts);
     return aborted(opts);
@@ -62,7 +78,8 @@ function recorder(): { log: string[]; sink: ConstructorParameters<typeof Reflect
   return {
     log,
     sink: {
-      replace: (items, rv) => log.push(`replace rv=${rv} [${items.map((i) => (i.metadata as { name: string }).name).join(",")}]`),
+      replace: (items, rv) =>
+        log.push(`replace rv=${rv} [${items.map((i) => (i.metadata as { name: string }).name).join(",")}]`),
       event: (type, o) => log.push(`${type} ${(o.metadata as { name: string }).name}`),
       problem: (m) => log.push(`problem ${m}`),
     },
@@ -71,7 +88,15 @@ function recorder(): { log: string[]; sink: ConstructorParameters<typeof Reflect
 
 describe("Reflector", () => {
   test("lists every page, then watches from the list's resourceVersion with bookmarks", async () => {
-    const api = new ScriptedApi([[{ items: [obj("a", "5"), obj("b", "6")], rv: "10", continue: "c1" }, { items: [obj("c", "7")], rv: "10" }]], []);
+    const api = new ScriptedApi(
+      [
+        [
+          { items: [obj("a", "5"), obj("b", "6")], rv: "10", continue: "c1" },
+          { items: [obj("c", "7")], rv: "10" },
+        ],
+      ],
+      [],
+    );
     const { log, sink } = recorder();
     const r = new Reflector(api, { path: "/api/v1/secrets", fieldSelector: "type=x", pageSize: 2 }, sink);
     await r.list();
@@ -80,7 +105,11 @@ describe("Reflector", () => {
     r.run();
     await until(() => api.calls.some((c) => c.startsWith("WATCH")));
     await r.stop();
-    assert.deepEqual(api.calls, ["GET /api/v1/secrets limit=2 continue=", "GET /api/v1/secrets limit=2 continue=c1", "WATCH /api/v1/secrets rv=10 bookmarks=true fieldSelector=type=x"]);
+    assert.deepEqual(api.calls, [
+      "GET /api/v1/secrets limit=2 continue=",
+      "GET /api/v1/secrets limit=2 continue=c1",
+      "WATCH /api/v1/secrets rv=10 bookmarks=true fieldSelector=type=x",
+    ]);
   });
 
   test("events and bookmarks move the resume point; a stream that ends is resumed without a relist", async () => {
@@ -107,7 +136,10 @@ describe("Reflector", () => {
     await r.stop();
     assert.deepEqual(log, ["replace rv=10 []", "ADDED a", "MODIFIED a", "DELETED a"]);
     // Unknown event types are skipped, resourceVersion included.
-    assert.deepEqual(api.calls.filter((c) => c.startsWith("WATCH")).map((c) => c.split(" ")[2]), ["rv=10", "rv=15", "rv=18"]);
+    assert.deepEqual(
+      api.calls.filter((c) => c.startsWith("WATCH")).map((c) => c.split(" ")[2]),
+      ["rv=10", "rv=15", "rv=18"],
+    );
     assert.equal(api.calls.filter((c) => c.startsWith("GET")).length, 1, "no relist");
   });
 
@@ -116,7 +148,16 @@ describe("Reflector", () => {
       [[{ items: [obj("a", "5")], rv: "10" }], [{ items: [obj("b", "30")], rv: "40" }]],
       [
         (on, opts) => {
-          on({ type: "ERROR", object: { kind: "Status", status: "Failure", message: "too old resource version: 10 (25)", reason: "Expired", code: 410 } });
+          on({
+            type: "ERROR",
+            object: {
+              kind: "Status",
+              status: "Failure",
+              message: "too old resource version: 10 (25)",
+              reason: "Expired",
+              code: 410,
+            },
+          });
           return aborted(opts); // the reflector aborts the stream itself
         },
       ],
@@ -127,7 +168,10 @@ describe("Reflector", () => {
     await until(() => api.calls.filter((c) => c.startsWith("WATCH")).length >= 2);
     await r.stop();
     assert.deepEqual(log, ["replace rv=10 [a]", "replace rv=40 [b]"]);
-    assert.deepEqual(api.calls.filter((c) => c.startsWith("WATCH")).map((c) => c.split(" ")[2]), ["rv=10", "rv=40"]);
+    assert.deepEqual(
+      api.calls.filter((c) => c.startsWith("WATCH")).map((c) => c.split(" ")[2]),
+      ["rv=10", "rv=40"],
+    );
   });
 
   test("other ERROR events are problems, retried after a backoff from the last resourceVersion", async () => {
@@ -135,7 +179,10 @@ describe("Reflector", () => {
       [[{ items: [], rv: "10" }]],
       [
         (on, opts) => {
-          on({ type: "ERROR", object: { kind: "Status", message: "internal error", reason: "InternalError", code: 500 } });
+          on({
+            type: "ERROR",
+            object: { kind: "Status", message: "internal error", reason: "InternalError", code: 500 },
+          });
           return aborted(opts);
         },
       ],
@@ -151,7 +198,11 @@ describe("Reflector", () => {
   test("stop() ends a reflector that is waiting on a watch or a backoff", async () => {
     const api = new ScriptedApi([[{ items: [], rv: "1" }]], [() => Promise.reject(new Error("down"))]);
     const { sink } = recorder();
-    const r = new Reflector(api, { path: "/api/v1/pods", backoff: { initialMs: 60_000, maxMs: 60_000 } }, sink);
+    const r = new Reflector(
+      api,
+      { path: "/api/v1/pods", backoff: { initialMs: 60_000, maxMs: 60_000 } },
+      sink,
+    );
     r.run();
     await until(() => api.calls.some((c) => c.startsWith("WATCH")));
     const t0 = Date.now();
@@ -162,9 +213,18 @@ describe("Reflector", () => {
   test("backoff doubles from the initial delay up to the maximum, with ±20 % jitter", () => {
     const b = { initialMs: 250, maxMs: 30_000 };
     const mid = (): number => 0.5;
-    assert.deepEqual([1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n, b, mid)), [250, 500, 1000, 2000, 30_000, 30_000]);
-    assert.equal(backoffDelay(1, b, () => 0), 200);
-    assert.equal(backoffDelay(1, b, () => 1), 300);
+    assert.deepEqual(
+      [1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n, b, mid)),
+      [250, 500, 1000, 2000, 30_000, 30_000],
+    );
+    assert.equal(
+      backoffDelay(1, b, () => 0),
+      200,
+    );
+    assert.equal(
+      backoffDelay(1, b, () => 1),
+      300,
+    );
     assert.equal(backoffDelay(0, b, mid), 250);
   });
 });

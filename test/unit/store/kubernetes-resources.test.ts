@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { KubeiamError } from "../../../src/lib/errors.js";
 import { KINDS } from "../../../src/store/kinds.js";
-import { collectionPath, describeObject, groupVersionPath, objectPath, pluralOf, resourceFor } from "../../../src/store/kube/resources.js";
+import {
+  collectionPath,
+  describeObject,
+  groupVersionPath,
+  objectPath,
+  pluralOf,
+  resourceFor,
+} from "../../../src/store/kube/resources.js";
 
 interface PathCase {
   kind: string;
@@ -21,7 +28,9 @@ interface PathCase {
   object: string;
 }
 
-const fixture = JSON.parse(readFileSync(new URL("../../fixtures/store-kube/paths.json", import.meta.url), "utf8")) as { cases: PathCase[] };
+const fixture = JSON.parse(
+  readFileSync(new URL("../../fixtures/store-kube/paths.json", import.meta.url), "utf8"),
+) as { cases: PathCase[] };
 
 describe("kind → API paths", () => {
   for (const c of fixture.cases) {
@@ -63,18 +72,33 @@ describe("every kind in the kind table maps to a resource", () => {
 describe("bad input", () => {
   test("an unknown kind is STORE_UNKNOWN_KIND, including names inherited from Object", () => {
     for (const kind of ["Gadget", "pod", "toString", "constructor", ""]) {
-      assert.throws(() => resourceFor(kind), (e: unknown) => e instanceof KubeiamError && e.code === "STORE_UNKNOWN_KIND" && e.message === `kind: unknown kind "${kind}"`);
+      assert.throws(
+        () => resourceFor(kind),
+        (e: unknown) =>
+          e instanceof KubeiamError &&
+          e.code === "STORE_UNKNOWN_KIND" &&
+          e.message === `kind: unknown kind "${kind}"`,
+      );
       assert.equal(pluralOf(kind), undefined);
     }
   });
 
   test("a namespaced object without a namespace is a bug, not a path", () => {
-    assert.throws(() => objectPath(resourceFor("Pod"), "x"), (e: unknown) => e instanceof KubeiamError && e.code === "INTERNAL");
-    assert.throws(() => objectPath(resourceFor("Pod"), "x", ""), (e: unknown) => e instanceof KubeiamError && e.code === "INTERNAL");
+    assert.throws(
+      () => objectPath(resourceFor("Pod"), "x"),
+      (e: unknown) => e instanceof KubeiamError && e.code === "INTERNAL",
+    );
+    assert.throws(
+      () => objectPath(resourceFor("Pod"), "x", ""),
+      (e: unknown) => e instanceof KubeiamError && e.code === "INTERNAL",
+    );
   });
 
   test("names and namespaces are one path segment each, whatever they contain", () => {
-    assert.equal(objectPath(resourceFor("ClusterRole"), "a/b?c#d"), "/apis/rbac.authorization.k8s.io/v1/clusterroles/a%2Fb%3Fc%23d");
+    assert.equal(
+      objectPath(resourceFor("ClusterRole"), "a/b?c#d"),
+      "/apis/rbac.authorization.k8s.io/v1/clusterroles/a%2Fb%3Fc%23d",
+    );
     assert.equal(collectionPath(resourceFor("Pod"), "x/y"), "/api/v1/namespaces/x%2Fy/pods");
   });
 

@@ -10,12 +10,21 @@ import assert from "node:assert/strict";
 import { AccessKeyStore } from "../../../src/iam/access-keys.js";
 import { fixedClock } from "../../../src/lib/clock.js";
 import { KubeiamError } from "../../../src/lib/errors.js";
-import { openSharedKeyManager, retryOnConflict, SecretAccessKeyPersistence, SecretKeyPersistence } from "../../../src/keys/secret-persistence.js";
+import {
+  openSharedKeyManager,
+  retryOnConflict,
+  SecretAccessKeyPersistence,
+  SecretKeyPersistence,
+} from "../../../src/keys/secret-persistence.js";
 import { SecretFiles, secretField } from "../../../src/store/kube/secret-files.js";
 import { FakeKubeApi } from "./kube-fake-api.js";
 
 const SECRET = "/api/v1/namespaces/kubeiam-system/secrets/kubeiam-keys";
-const keyOpts = { algorithm: "ES256" as const, retentionSeconds: 3 * 86_400, clock: fixedClock(Date.parse("2025-01-01T00:00:00Z")) };
+const keyOpts = {
+  algorithm: "ES256" as const,
+  retentionSeconds: 3 * 86_400,
+  clock: fixedClock(Date.parse("2025-01-01T00:00:00Z")),
+};
 
 async function until(what: string, pred: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
@@ -33,11 +42,17 @@ describe("SecretFiles", () => {
     assert.equal(await files.read("signing.json"), undefined);
     await files.write("signing.json", '{"k":"ü"}');
     assert.ok(await api.request("GET", "/api/v1/namespaces/kubeiam-system"), "namespace created");
-    const secret = (await api.request("GET", SECRET)) as Record<string, unknown> & { metadata: { labels: Record<string, string> }; type: string };
+    const secret = (await api.request("GET", SECRET)) as Record<string, unknown> & {
+      metadata: { labels: Record<string, string> };
+      type: string;
+    };
     assert.equal(secret.type, "Opaque");
     assert.deepEqual(secret.metadata.labels, { "app.kubernetes.io/managed-by": "kubeiam" });
     assert.equal(secretField(secret, "signing.json"), '{"k":"ü"}');
-    assert.equal(await new SecretFiles(api, { namespace: "kubeiam-system", name: "kubeiam-keys" }).read("signing.json"), '{"k":"ü"}');
+    assert.equal(
+      await new SecretFiles(api, { namespace: "kubeiam-system", name: "kubeiam-keys" }).read("signing.json"),
+      '{"k":"ü"}',
+    );
     assert.equal(files.describe("signing.json"), "Secret kubeiam-system/kubeiam-keys (signing.json)");
   });
 
@@ -50,7 +65,14 @@ describe("SecretFiles", () => {
     assert.equal(await b.read("signing.json"), "a1");
     assert.equal(await b.read("sealing.json"), undefined);
     await a.write("signing.json", "a2"); // b's basis for signing.json is now stale
-    await assert.rejects(b.write("signing.json", "b1"), (e: unknown) => e instanceof KubeiamError && e.code === "STORE_CONFLICT" && e.message === "Secret kubeiam-system/kubeiam-keys (signing.json) was changed by another process since it was read; read it again and retry");
+    await assert.rejects(
+      b.write("signing.json", "b1"),
+      (e: unknown) =>
+        e instanceof KubeiamError &&
+        e.code === "STORE_CONFLICT" &&
+        e.message ===
+          "Secret kubeiam-system/kubeiam-keys (signing.json) was changed by another process since it was read; read it again and retry",
+    );
     await b.write("sealing.json", "b-seal"); // a different field: fine, merged
     assert.equal(await a.read("signing.json"), "a2");
     assert.equal(await a.read("sealing.json"), "b-seal");
@@ -68,7 +90,10 @@ describe("SecretFiles", () => {
     assert.equal(await a.read("f"), undefined);
     assert.equal(await b.read("f"), undefined);
     await a.write("f", "from-a");
-    await assert.rejects(b.write("f", "from-b"), (e: unknown) => e instanceof KubeiamError && e.code === "STORE_CONFLICT");
+    await assert.rejects(
+      b.write("f", "from-b"),
+      (e: unknown) => e instanceof KubeiamError && e.code === "STORE_CONFLICT",
+    );
   });
 
   test("the watch calls back on changes after it started, not for the state it found", async () => {
@@ -97,7 +122,10 @@ describe("SecretFiles", () => {
 describe("keys and access keys in Secrets", () => {
   test("two replicas opening at once on an empty Secret agree on one signing key and one sealing key", async () => {
     const api = new FakeKubeApi();
-    const [a, b] = await Promise.all([openSharedKeyManager(SecretKeyPersistence.inCluster(api, "kubeiam-system"), keyOpts), openSharedKeyManager(SecretKeyPersistence.inCluster(api, "kubeiam-system"), keyOpts)]);
+    const [a, b] = await Promise.all([
+      openSharedKeyManager(SecretKeyPersistence.inCluster(api, "kubeiam-system"), keyOpts),
+      openSharedKeyManager(SecretKeyPersistence.inCluster(api, "kubeiam-system"), keyOpts),
+    ]);
     assert.equal(a.active().kid, b.active().kid);
     assert.equal(a.sealingKeys().active.kid, b.sealingKeys().active.kid);
     assert.equal(a.jwks().body, b.jwks().body);
@@ -112,7 +140,16 @@ describe("keys and access keys in Secrets", () => {
       await until("b's watch", () => api.openWatches === 1);
       const rotated = await a.rotate();
       await until("b reloads", () => b.active().kid === rotated.kid);
-      assert.deepEqual(b.verificationKeys().map((k) => k.kid).sort(), a.verificationKeys().map((k) => k.kid).sort());
+      assert.deepEqual(
+        b
+          .verificationKeys()
+          .map((k) => k.kid)
+          .sort(),
+        a
+          .verificationKeys()
+          .map((k) => k.kid)
+          .sort(),
+      );
       assert.equal(b.verificationKeys().length, 2, "the old key stays for the retention window");
     } finally {
       b.close();
@@ -129,26 +166,53 @@ describe("keys and access keys in Secrets", () => {
     await two.load();
     assert.equal(two.get(key.accessKeyId)?.secretAccessKey, key.secretAccessKey);
     assert.equal(two.file, "Secret kubeiam-system/kubeiam-access-keys (access-keys.json)");
-    const raw = (await api.request("GET", "/api/v1/namespaces/kubeiam-system/secrets/kubeiam-access-keys")) as Record<string, unknown>;
+    const raw = (await api.request(
+      "GET",
+      "/api/v1/namespaces/kubeiam-system/secrets/kubeiam-access-keys",
+    )) as Record<string, unknown>;
     assert.equal((JSON.parse(secretField(raw, "access-keys.json")!) as { keys: unknown[] }).keys.length, 1);
   });
 
   test("a key file in the Secret that is not kubeiam's is KEY_INVALID naming the Secret", async () => {
     const api = new FakeKubeApi();
-    await new SecretFiles(api, { namespace: "kubeiam-system", name: "kubeiam-access-keys" }).write("access-keys.json", "not json");
+    await new SecretFiles(api, { namespace: "kubeiam-system", name: "kubeiam-access-keys" }).write(
+      "access-keys.json",
+      "not json",
+    );
     const store = new AccessKeyStore(SecretAccessKeyPersistence.inCluster(api, "kubeiam-system"));
-    await assert.rejects(store.load(), (e: unknown) => e instanceof KubeiamError && e.code === "KEY_INVALID" && e.message.startsWith("Secret kubeiam-system/kubeiam-access-keys (access-keys.json): not a kubeiam access key file"));
+    await assert.rejects(
+      store.load(),
+      (e: unknown) =>
+        e instanceof KubeiamError &&
+        e.code === "KEY_INVALID" &&
+        e.message.startsWith(
+          "Secret kubeiam-system/kubeiam-access-keys (access-keys.json): not a kubeiam access key file",
+        ),
+    );
   });
 
   test("retryOnConflict retries STORE_CONFLICT only, a bounded number of times", async () => {
     let n = 0;
-    assert.equal(await retryOnConflict(() => (++n < 3 ? Promise.reject(new KubeiamError("STORE_CONFLICT", "x")) : Promise.resolve("ok")), 5, 1), "ok");
+    assert.equal(
+      await retryOnConflict(
+        () => (++n < 3 ? Promise.reject(new KubeiamError("STORE_CONFLICT", "x")) : Promise.resolve("ok")),
+        5,
+        1,
+      ),
+      "ok",
+    );
     assert.equal(n, 3);
     n = 0;
-    await assert.rejects(retryOnConflict(() => (++n, Promise.reject(new KubeiamError("STORE_CONFLICT", "x"))), 3, 1), /x/);
+    await assert.rejects(
+      retryOnConflict(() => (++n, Promise.reject(new KubeiamError("STORE_CONFLICT", "x"))), 3, 1),
+      /x/,
+    );
     assert.equal(n, 3);
     n = 0;
-    await assert.rejects(retryOnConflict(() => (++n, Promise.reject(new KubeiamError("KEY_INVALID", "y"))), 3, 1), /y/);
+    await assert.rejects(
+      retryOnConflict(() => (++n, Promise.reject(new KubeiamError("KEY_INVALID", "y"))), 3, 1),
+      /y/,
+    );
     assert.equal(n, 1);
   });
 });
