@@ -94,6 +94,7 @@ function switchableLogger(): { logger: Logger; set(level: LogLevel): void; close
       warn: (m, f) => current.warn(m, f),
       error: (m, f) => current.error(m, f),
       enabled: (l) => current.enabled(l),
+      preRedacted: (l, m, f) => current.preRedacted(l, m, f),
     },
   };
 }
