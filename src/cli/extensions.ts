@@ -14,11 +14,12 @@ import { registerAdmissionCommands } from "./admission.js";
 import { registerStsCommands } from "./sts.js";
 import { registerIrsaCommands } from "./irsa.js";
 import { registerRbacCommands } from "./rbac.js";
+import { registerInstallCommands } from "./install.js";
 import { registerGetTokenCommands } from "./get-token.js";
 import { registerLoginCommands } from "./login.js";
 
 export function registerExtensions(program: Command, io: CliIO): void {
-  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands, registerStsCommands, registerIrsaCommands, registerRbacCommands];
+  const registrations: ((p: Command, o: CliIO) => void)[] = [registerPolicyCommands, registerIamCommands, registerWebhookCommands, registerGetTokenCommands, registerLoginCommands, registerTenantCommands, registerAuditCommands, registerAuthnCommands, registerAdmissionCommands, registerStsCommands, registerIrsaCommands, registerRbacCommands, registerInstallCommands];
   for (const r of registrations) r(program, io);
   addWebhookManifestsCommand(webhookGroup(program), io);
 }

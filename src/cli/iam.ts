@@ -1,9 +1,9 @@
 /** `kubeiam iam admin-credentials`: the admin user's access key as environment lines or JSON. */
 import type { Command } from "commander";
-import { AccessKeyStore, type StoredAccessKey } from "../iam/access-keys.js";
+import type { StoredAccessKey } from "../iam/access-keys.js";
 import { ADMIN_USER } from "../iam/bootstrap.js";
 import { KubeiamError } from "../lib/errors.js";
-import { configFrom, withStateOptions, type StateFlags } from "./common.js";
+import { configFrom, openAccessKeys, withStateOptions, type StateFlags } from "./common.js";
 import { parseOutputFormat, type CliIO } from "./io.js";
 import { Option } from "commander";
 import { existsSync } from "node:fs";
@@ -39,7 +39,7 @@ export function registerIamCommands(program: Command, io: CliIO): void {
     .action(async (flags: StateFlags & { output: string; listen?: string }) => {
       const format = parseOutputFormat(flags.output, ["env", "json"]) as string;
       const config = configFrom(flags);
-      const store = new AccessKeyStore(config.stateDir);
+      const store = await openAccessKeys(config);
       await store.load();
       const key = store.forUser(ADMIN_USER).find((k) => k.status === "Active");
       if (!key)
