@@ -324,7 +324,7 @@ export interface WiredCluster {
   ): ReturnType<Cluster["kubectl"]>;
   /** Reads an object from kube-apiserver with kubectl and puts it into kubeiam's store. */
   mirror(kind: string, name: string, namespace?: string): Promise<KubeObject>;
-  /** Environment for the real aws CLI pointed at kubeiam (no ~/.aws), with the given credentials. */
+  /** Environment for the real aws CLI pointed at kubeiam (HOME in the state dir, no ~/.aws), with the given credentials. */
   awsEnv(creds?: AwsCredentialsEnv): NodeJS.ProcessEnv;
   /** The real aws CLI against kubeiam; `--output json` is added and stdout parsed when it is JSON. */
   aws(args: readonly string[], opts?: { creds?: AwsCredentialsEnv; allowFailure?: boolean }): Promise<AwsRun>;
@@ -412,12 +412,15 @@ export async function startWiredCluster(opts: WiredClusterOptions): Promise<Wire
     const region = kubeiam.app.config.region;
     const awsEnv = (creds?: AwsCredentialsEnv): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {};
-      for (const k of ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION", "LANG", "TMPDIR"]) {
+      for (const k of ["PATH", "PYENV_ROOT", "PYENV_VERSION", "LANG", "TMPDIR"]) {
         if (process.env[k] !== undefined) env[k] = process.env[k];
       }
       const key = creds ?? admin;
       return {
         ...env,
+        // a HOME of its own: the aws CLI caches web-identity credentials in ~/.aws/cli/cache,
+        // keyed by the role ARN, which is the same in every run
+        HOME: join(kubeiam.stateDir, "aws-home"),
         AWS_CONFIG_FILE: join(kubeiam.stateDir, "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE: join(kubeiam.stateDir, "no-aws-credentials"),
         AWS_DEFAULT_REGION: region,
