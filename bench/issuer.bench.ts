@@ -9,25 +9,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createServer } from "node:net";
 import { resolveConfig } from "../src/config/resolve.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
+import { freePort } from "./lib/free-port.js";
 import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 
 const TARGET = 0.7;
 const { values: args } = parseArgs({ options: { duration: { type: "string", default: "5" }, connections: { type: "string", default: "50" }, json: { type: "boolean", default: false } } });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const stateDir = await mkdtemp(join(tmpdir(), "kubeiam-bench-issuer-"));
 const port = await freePort();

@@ -11,21 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:https";
-import { createServer } from "node:net";
+import { freePort } from "./lib/free-port.js";
 
 const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function ready(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -58,13 +58,17 @@ export function selfReplayer(aws: AwsService): StsReplayer {
   };
 }
 
-/** Parsed mapping sources, re-parsed only when the objects change. */
-function mappingSources(cache: ObjectCache): () => { accessEntries: AccessEntry[]; awsAuth: AwsAuthMappings | undefined } {
-  let version = -1;
+/**
+ * Parsed mapping sources, re-parsed only when an AccessEntry or ConfigMap changes (not on every
+ * change in the store: parsing a large aws-auth costs far more than a token review).
+ */
+function mappingSources(cache: ObjectCache): { get: () => { accessEntries: AccessEntry[]; awsAuth: AwsAuthMappings | undefined }; stop: () => void } {
+  let dirty = true;
   let value: { accessEntries: AccessEntry[]; awsAuth: AwsAuthMappings | undefined } = { accessEntries: [], awsAuth: undefined };
-  return () => {
-    if (cache.version !== version) {
-      version = cache.version;
+  const stop = cache.onChange(["AccessEntry", "ConfigMap"], () => (dirty = true));
+  const get = (): typeof value => {
+    if (dirty) {
+      dirty = false;
       const cm = cache.get({ kind: "ConfigMap", namespace: "kube-system", name: "aws-auth" });
       const entries: AccessEntry[] = [];
       for (const o of cache.list("AccessEntry")) {
@@ -75,9 +79,10 @@ function mappingSources(cache: ObjectCache): () => { accessEntries: AccessEntry[
     }
     return value;
   };
+  return { get, stop };
 }
 
-export async function setupAuthentication(o: { config: Config; cache: ObjectCache; keys: KeyManager; aws: AwsService; clock: Clock; listenUrl?: string }): Promise<AuthnSetup> {
+export async function setupAuthentication(o: { config: Config; cache: ObjectCache; keys: KeyManager; aws: AwsService; clock: Clock }): Promise<AuthnSetup> {
   const a = o.config.raw.authentication ?? {};
   const baseDir = o.config.file ? dirname(o.config.file) : process.cwd();
   const saCfg = a.serviceAccount ?? {};
@@ -109,15 +114,23 @@ export async function setupAuthentication(o: { config: Config; cache: ObjectCach
   }
   const iamCfg = { sts: a.iam?.sts ?? AUTHENTICATION_DEFAULTS.iam.sts, clusterID: a.iam?.clusterID ?? AUTHENTICATION_DEFAULTS.iam.clusterID, partition: a.iam?.partition };
   const extraHosts = iamCfg.sts === "self" ? [`${o.config.listen.host}:${o.config.listen.port}`, `localhost:${o.config.listen.port}`, new URL(o.config.issuer.url).host] : [];
+  const mappings = mappingSources(o.cache);
   const iam: Authenticator = iamTokenAuthenticator({
     clusterID: iamCfg.clusterID,
     partition: iamCfg.partition,
     extraHosts,
     replay: iamCfg.sts === "self" ? selfReplayer(o.aws) : networkReplayer(),
-    mappings: mappingSources(o.cache),
+    mappings: mappings.get,
   });
   const order = a.order ?? AUTHENTICATION_DEFAULTS.order;
   const chain = orderedChain("tokenreview", order, { serviceAccount, oidc, iam });
   const cached = cachedAuthenticator(chain, { ttlSeconds: a.cacheTTLSeconds ?? AUTHENTICATION_DEFAULTS.cacheTTLSeconds, maxEntries: a.cacheMaxEntries ?? AUTHENTICATION_DEFAULTS.cacheMaxEntries });
-  return { chain: cached, oidc, close: async () => oidc?.close() };
+  return {
+    chain: cached,
+    oidc,
+    close: async () => {
+      mappings.stop();
+      await oidc?.close();
+    },
+  };
 }
