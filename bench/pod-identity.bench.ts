@@ -3,7 +3,7 @@
  * a plain node:https baseline with the same ECDSA P-256 certificate and a fixed body of the same size.
  * Target: at least 50% of the baseline's rate.
  *
- *   node --import tsx bench/pod-identity.bench.ts [--duration 5] [--connections 50] [--pod realistic|minimal] [--json]
+ *   node --import tsx bench/pod-identity.bench.ts [--duration 5] [--connections 50] [--pod realistic|minimal] [--json] [--in-process]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -15,6 +15,10 @@ import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
 import { registerPodIdentityRoutes, POD_IDENTITY_PATH } from "../src/server/routes/pod-identity.js";
 import { formatBaseline, runWithBaseline } from "./lib/baseline.js";
+import { parseAdmissionReview, serializeAdmissionReview } from "../src/admission/review.js";
+import { reviewPodIdentity } from "../src/admission/pod-identity/review-pod.js";
+import { podIdentityConfig } from "../src/admission/pod-identity/config.js";
+import type { App } from "../src/server/app.js";
 
 const TARGET_RATIO = 0.5;
 
@@ -25,6 +29,8 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     /** realistic: pods as a ReplicaSet creates them (~3.6 KB reviews); minimal: one bare container (~0.6 KB). */
     pod: { type: "string", default: "realistic" },
+    /** Only the in-process cost of the route's parts (no HTTP load); for profiling with --cpu-prof. */
+    "in-process": { type: "boolean", default: false },
   },
 });
 if (args.pod !== "realistic" && args.pod !== "minimal")
@@ -231,6 +237,40 @@ function review(i: number, serviceAccountName: string): string {
   });
 }
 
+/** CPU µs per request of the route's parts in-process (no HTTP), as the route runs them. */
+async function inProcess(app: App, bodies: readonly string[]): Promise<Record<string, number>> {
+  const buffers = bodies.map((b) => Buffer.from(b));
+  const config = podIdentityConfig({ region: app.config.region });
+  const deps = { config, lookupServiceAccount: (k: Parameters<App["cache"]["get"]>[0]) => app.cache.get(k) };
+  const reviews = buffers.map((b) => parseAdmissionReview(b));
+  const outcomes = await Promise.all(reviews.map((r) => reviewPodIdentity(r, deps)));
+  const time = async (f: (i: number) => unknown): Promise<number> => {
+    const n = 10_000;
+    for (let i = 0; i < 1000; i++) await f(i % bodies.length);
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await f(i % bodies.length);
+    const c = process.cpuUsage(c0);
+    return Number(((c.user + c.system) / n).toFixed(2));
+  };
+  return {
+    jsonParse: await time((i) => JSON.parse(bodies[i]!)),
+    parseReview: await time((i) => parseAdmissionReview(buffers[i]!)),
+    review: await time((i) => reviewPodIdentity(reviews[i]!, deps)),
+    respond: await time((i) => serializeAdmissionReview(outcomes[i]!.response)),
+    record: await time((i) => {
+      const o = outcomes[i]!;
+      app.decisions.record({
+        kind: "admission",
+        action: "PodIdentity",
+        subject: o.subject,
+        allowed: o.allowed,
+        summary: o.summary,
+        reasons: o.reasons,
+      });
+    }),
+  };
+}
+
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), "kubeiam-bench-"));
   try {
@@ -253,6 +293,14 @@ async function main(): Promise<void> {
         review(3, "s3-reader"),
         review(4, "default"),
       ];
+      const parts = await inProcess(app, bodies);
+      const partsLine = `in-process µs CPU per request: ${Object.entries(parts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")} (parseReview includes jsonParse; record at log level warn)`;
+      if (args["in-process"]) {
+        console.log(partsLine);
+        return;
+      }
       const result = await runWithBaseline({
         name: `POST /admission/pod-identity (${args.pod} pods)`,
         url: app.listener!.url + POD_IDENTITY_PATH,
@@ -270,12 +318,19 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" ");
       if (args.json)
-        console.log(JSON.stringify({ ...result, requestBytes, load, target: TARGET_RATIO }, null, 2));
+        console.log(
+          JSON.stringify(
+            { ...result, requestBytes, load, target: TARGET_RATIO, inProcessMicros: parts },
+            null,
+            2,
+          ),
+        );
       else {
         console.log(formatBaseline(result));
         console.log(
           `  requests: ${requestBytes}-byte AdmissionReviews; load average ${load}; target ≥ ${TARGET_RATIO * 100}% of baseline: ${result.ratio >= TARGET_RATIO ? "met" : "NOT met"}`,
         );
+        console.log(partsLine);
       }
       if (result.non2xx > 0 || result.errors > 0) {
         console.error(`the endpoint answered ${result.non2xx} non-2xx and had ${result.errors} errors`);

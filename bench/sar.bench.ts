@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../src/config/resolve.js";
 import { systemClock } from "../src/lib/clock.js";
-import { createLogger, type Logger, type LogLevel } from "../src/lib/logger.js";
+import { batchedWriter, createLogger, type Logger, type LogLevel } from "../src/lib/logger.js";
 import { authorize } from "../src/rbac/authorize.js";
 import {
   parseSubjectAccessReview,
@@ -79,12 +79,15 @@ function switchableLogger(): { logger: Logger; set(level: LogLevel): void; close
   const drain = spawn(process.execPath, ["-e", "process.stdin.resume()"], {
     stdio: ["pipe", "ignore", "ignore"],
   });
-  const write = (l: string): void => void drain.stdin.write(l);
+  // As the default stderr sink does: the lines of one event-loop turn leave in one write.
+  const out = batchedWriter((chunk) => void drain.stdin.write(chunk));
+  const write = (l: string): void => out.write(l);
   const loggers = { info: createLogger("info", write), warn: createLogger("warn", write) };
   let current: Logger = loggers.warn;
   return {
     set: (level) => (current = level === "info" ? loggers.info : loggers.warn),
     close: () => {
+      out.flush();
       drain.stdin.end();
       drain.kill();
     },
@@ -129,7 +132,7 @@ function profile(app: App, bodies: readonly string[]): Record<string, number> {
         subject: parsed[i]!.attributes.user.name,
         allowed: r.decision === "allow",
         summary: r.reason,
-        reasons: r.reasons.map(logReason),
+        reasons: () => r.reasons.map(logReason),
       });
     }),
   };

@@ -9,7 +9,7 @@
  * Targets: AssumeRoleWithWebIdentity ≥ 25% of the baseline's rate, GetCallerIdentity ≥ 40%.
  * Also measures what the decision log costs per request (one record: redaction, ring, JSON line).
  *
- *   node --import tsx bench/sts.bench.ts [--duration 5] [--connections 50] [--json]
+ *   node --import tsx bench/sts.bench.ts [--duration 5] [--connections 50] [--json] [--in-process]
  */
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,6 +22,7 @@ import { signJws } from "../src/issuer/mint-token.js";
 import { DecisionLog } from "../src/server/decision-log.js";
 import { startApp, type App } from "../src/server/app.js";
 import { signRequest } from "../src/sigv4/sign-request.js";
+import type { AwsRequest } from "../src/sts/service.js";
 import { freePort } from "../test/helpers/server.js";
 import { formatBaseline, httpsCall, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
     json: { type: "boolean", default: false },
+    /** Only the in-process handler costs (no HTTP load); for profiling with --cpu-prof. */
+    "in-process": { type: "boolean", default: false },
   },
 });
 
@@ -121,6 +124,20 @@ function decisionLogCost(): { warn: number; info: number } {
   };
 }
 
+/** CPU µs per call of the STS service's handler, in-process (no HTTP, no decision record). */
+async function inProcess(app: App, request: (i: number) => AwsRequest): Promise<number> {
+  const n = 4000;
+  for (let i = 0; i < 500; i++) {
+    const r = await app.aws.handle(request(i));
+    if (r.status !== 200) throw new Error(`in-process ${r.action}: ${r.status} ${r.body}`);
+  }
+  const reqs = Array.from({ length: n }, (_, i) => request(i));
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await app.aws.handle(reqs[i]!);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), "kubeiam-bench-"));
   try {
@@ -154,14 +171,15 @@ async function main(): Promise<void> {
       );
 
       const results: BaselineResult[] = [];
-      results.push(
-        await runWithBaseline({
-          ...common,
-          name: "STS AssumeRoleWithWebIdentity",
-          headers: formHeaders,
-          bodies,
-        }),
-      );
+      if (!args["in-process"])
+        results.push(
+          await runWithBaseline({
+            ...common,
+            name: "STS AssumeRoleWithWebIdentity",
+            headers: formHeaders,
+            bodies,
+          }),
+        );
 
       // Temporary credentials for the signed calls.
       const assumed = await httpsCall(url, ca, "POST", formHeaders, bodies[0]);
@@ -188,18 +206,43 @@ async function main(): Promise<void> {
         service: "sts",
         now: Date.now(),
       });
-      results.push(
-        await runWithBaseline({
-          ...common,
-          name: "STS GetCallerIdentity (SigV4, temporary credentials)",
-          headers: signed.headers,
-          body,
-        }),
-      );
+      if (!args["in-process"])
+        results.push(
+          await runWithBaseline({
+            ...common,
+            name: "STS GetCallerIdentity (SigV4, temporary credentials)",
+            headers: signed.headers,
+            body,
+          }),
+        );
 
+      const handleMicros = {
+        AssumeRoleWithWebIdentity: await inProcess(app, (i) => ({
+          method: "POST",
+          path: "/",
+          rawQuery: "",
+          headers: {},
+          body: Buffer.from(bodies[i % bodies.length]!),
+          contentType: formHeaders["content-type"],
+          accept: undefined,
+        })),
+        GetCallerIdentity: await inProcess(app, () => ({
+          method: "POST",
+          path: "/",
+          rawQuery: "",
+          headers: {
+            host: [new URL(url).host],
+            ...Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), [v]])),
+          },
+          body: Buffer.from(body),
+          contentType: formHeaders["content-type"],
+          accept: undefined,
+        })),
+      };
       const log = decisionLogCost();
       const rows = results.map((r, i) => ({ ...r, target: Object.values(TARGETS)[i]! }));
-      if (args.json) console.log(JSON.stringify({ results: rows, decisionLogMicros: log }, null, 2));
+      if (args.json)
+        console.log(JSON.stringify({ results: rows, decisionLogMicros: log, handleMicros }, null, 2));
       else {
         for (const r of rows) {
           console.log(formatBaseline(r));
@@ -207,6 +250,9 @@ async function main(): Promise<void> {
             `  target ≥ ${r.target * 100}% of baseline: ${r.ratio >= r.target ? "met" : "NOT met"}`,
           );
         }
+        console.log(
+          `in-process aws.handle µs CPU per request (no HTTP, no decision record): AssumeRoleWithWebIdentity ${handleMicros.AssumeRoleWithWebIdentity.toFixed(1)}, GetCallerIdentity ${handleMicros.GetCallerIdentity.toFixed(1)}`,
+        );
         console.log(
           `decision log per request: ${log.warn.toFixed(1)} µs at warn (ring + redaction), ${log.info.toFixed(1)} µs at info (plus the JSON line)`,
         );

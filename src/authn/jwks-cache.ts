@@ -13,7 +13,7 @@
  *   symmetric (`oct`) keys are dropped, private members are ignored.
  */
 import { createPublicKey, type JsonWebKey as NodeJwk, type KeyObject } from "node:crypto";
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import { KubeiamError } from "../lib/errors.js";
 import type { Clock } from "../lib/clock.js";
 import type { KeySource, VerificationKey } from "./types.js";
@@ -114,7 +114,8 @@ function maxAge(cacheControl: string | string[] | undefined): number | undefined
 export class RemoteJwks implements KeySource {
   readonly issuer: string;
   private readonly opts: Required<Pick<RemoteJwksOptions, "timeoutMs" | "maxBytes" | "cooldownMs" | "defaultTtlMs" | "maxTtlMs">> & RemoteJwksOptions;
-  private readonly agent: Agent;
+  /** Created on the first fetch: undici is loaded then, not at start-up. */
+  private agent: Agent | undefined;
   private jwksUri: string | undefined;
   private discovery: DiscoveryDocument | undefined;
   private cached: JwksKey[] | undefined;
@@ -130,7 +131,6 @@ export class RemoteJwks implements KeySource {
     this.issuer = opts.issuer;
     for (const u of [opts.jwksUri, opts.discoveryUrl]) if (u !== undefined) this.assertHttps(u);
     this.jwksUri = opts.jwksUri;
-    this.agent = new Agent({ connect: opts.ca ? { ca: opts.ca } : {}, connectTimeout: this.opts.timeoutMs, keepAliveTimeout: 4_000 });
   }
 
   private assertHttps(url: string): URL {
@@ -148,6 +148,8 @@ export class RemoteJwks implements KeySource {
   private async getJson(url: string): Promise<{ body: unknown; headers: Record<string, string | string[] | undefined> }> {
     let target = this.assertHttps(url);
     const origin = target.origin;
+    const { Agent, request } = await import("undici");
+    this.agent ??= new Agent({ connect: this.opts.ca ? { ca: this.opts.ca } : {}, connectTimeout: this.opts.timeoutMs, keepAliveTimeout: 4_000 });
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     for (let hop = 0; hop <= 3; hop++) {
       let res: Awaited<ReturnType<typeof request>>;
@@ -295,6 +297,6 @@ export class RemoteJwks implements KeySource {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 }

@@ -23,8 +23,12 @@ export function decodeBase64UrlRaw(s: string): Buffer | undefined {
 /** Value of a Go struct field decoded from a JSON object: case-insensitive key match, the last one wins, `null` leaves it unset. */
 export function goField(obj: Readonly<Record<string, unknown>>, name: string): unknown {
   let found: unknown = undefined;
-  for (const [k, v] of Object.entries(obj)) {
-    if (k.length === name.length && (k === name || k.toLowerCase() === name) && v !== null) found = v;
+  // Object.keys, not Object.entries: no pair arrays, and only same-length keys are looked at
+  for (const k of Object.keys(obj)) {
+    if (k.length === name.length && (k === name || k.toLowerCase() === name)) {
+      const v = obj[k];
+      if (v !== null) found = v;
+    }
   }
   return found;
 }
@@ -46,16 +50,45 @@ export interface JwtParts {
 
 export type PrecheckResult = { ok: true; jwt: JwtParts } | { ok: false; reason: string };
 
+/** One decoder for every call (non-streaming decodes keep no state between calls). */
+export const UTF8_DECODER = new TextDecoder("utf-8");
+
 function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(new TextDecoder("utf-8").decode(buf)) as unknown };
+    return { ok: true, value: JSON.parse(UTF8_DECODER.decode(buf)) as unknown };
   } catch {
     return { ok: false };
   }
 }
 
-/** Unverified parse of a compact JWT; `reason` says why the token is not a JWT we could own. */
+/**
+ * The last result, kept until the end of the current event-loop turn: the chain runs several JWT
+ * authenticators on one token (service accounts, then OIDC), and each starts with this check.
+ * Cleared by a setImmediate, so no token outlives the turn that reviewed it.
+ */
+let last: { token: string; maxBytes: number; result: PrecheckResult } | undefined;
+let clearScheduled = false;
+const clearLast = (): void => {
+  last = undefined;
+  clearScheduled = false;
+};
+
+/**
+ * Unverified parse of a compact JWT; `reason` says why the token is not a JWT we could own.
+ * The result may be shared with other callers for the same token: treat it as read-only.
+ */
 export function precheckJwt(token: string, maxBytes = MAX_TOKEN_BYTES): PrecheckResult {
+  if (last !== undefined && last.maxBytes === maxBytes && last.token === token) return last.result;
+  const result = precheck(token, maxBytes);
+  last = { token, maxBytes, result };
+  if (!clearScheduled) {
+    clearScheduled = true;
+    setImmediate(clearLast).unref();
+  }
+  return result;
+}
+
+function precheck(token: string, maxBytes: number): PrecheckResult {
   if (Buffer.byteLength(token) > maxBytes) return { ok: false, reason: `token is larger than ${maxBytes} bytes` };
   if (token.trim().startsWith("{")) return { ok: false, reason: "token is not a compact JWT (JSON serialization)" };
   const parts = token.split(".");

@@ -10,7 +10,7 @@ import { FileKeyPersistence, KeyManager } from "../keys/manager.js";
 import { openSharedKeyManager } from "../keys/secret-persistence.js";
 import { AccessKeyStore } from "../iam/access-keys.js";
 import type { LoadProblem } from "../store/types.js";
-import { ensureStateDir } from "../server/app.js";
+import { ensureStateDir } from "../server/state-dir.js";
 
 export interface StateFlags {
   config?: string;

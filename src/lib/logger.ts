@@ -1,5 +1,9 @@
 /**
  * Structured JSON logs, one line per event, secrets redacted (tokens, keys, Authorization headers).
+ *
+ * The default sink is stderr through `batchedWriter`: lines logged in one turn of the event loop
+ * leave in one write (a synchronous pipe write per line cost more than the webhook decision it
+ * logged; bench/sar.bench.ts). Pending lines are written at the latest when the process exits.
  */
 import { redact } from "./redact.js";
 
@@ -16,11 +20,64 @@ export interface Logger {
   preRedacted(level: LogLevel, msg: string, fields: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l), now: () => number = Date.now): Logger {
+/** Buffered bytes after which a batch is written at once instead of at the end of the turn. */
+const MAX_BATCH = 64 * 1024;
+
+export interface BatchedWriter {
+  write(line: string): void;
+  /** Writes what is pending now. */
+  flush(): void;
+}
+
+/**
+ * Collects lines and hands them to `sink` as one string per event-loop turn (or per 64 KiB), and
+ * on process exit, so nothing logged before a normal exit or process.exit() is lost.
+ */
+export function batchedWriter(sink: (chunk: string) => void): BatchedWriter {
+  let pending = "";
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === "") return;
+    const chunk = pending;
+    pending = "";
+    sink(chunk);
+  };
+  process.on("exit", flush);
+  return {
+    write(line) {
+      pending += line;
+      if (pending.length >= MAX_BATCH) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush).unref();
+      }
+    },
+    flush,
+  };
+}
+
+let stderrWriter: BatchedWriter | undefined;
+/** The process-wide batched stderr sink (one per process, so lines keep their order). */
+const stderrLine = (line: string): void => {
+  stderrWriter ??= batchedWriter((chunk) => process.stderr.write(chunk));
+  stderrWriter.write(line);
+};
+
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = stderrLine,
+  now: () => number = Date.now,
+): Logger {
   const min = ORDER[level];
   const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, redacted = false): void => {
     if (ORDER[lvl] < min) return;
-    const rec = { time: new Date(now()).toISOString(), level: lvl, msg, ...(fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : {}) };
+    const rec = {
+      time: new Date(now()).toISOString(),
+      level: lvl,
+      msg,
+      ...(fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : {}),
+    };
     write(JSON.stringify(rec) + "\n");
   };
   return {
@@ -33,4 +90,11 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   };
 }
 
-export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, enabled: () => false, preRedacted: () => undefined };
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  enabled: () => false,
+  preRedacted: () => undefined,
+};

@@ -2,9 +2,8 @@
  * Composition root: config → store → cache → keys → services → routes → one HTTPS listener.
  * Capabilities register their routes here; nothing else wires dependencies.
  */
-import { mkdir, access, constants } from "node:fs/promises";
 import type { Config } from "../config/resolve.js";
-import { KubeiamError } from "../lib/errors.js";
+import { ensureStateDir } from "./state-dir.js";
 import type { Clock } from "../lib/clock.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 import type { LoadProblem, ObjectStore } from "../store/types.js";
@@ -30,6 +29,8 @@ import { registerAuthnRoutes } from "./routes/authn.js";
 import { registerAuthzRoutes } from "./routes/authz.js";
 import type { RbacIndex } from "../rbac/rbac-index.js";
 import type { StoredAccessKey } from "../iam/access-keys.js";
+
+export { ensureStateDir };
 
 export interface App {
   config: Config;
@@ -62,15 +63,6 @@ export interface AppOptions {
   store?: ObjectStore;
 }
 
-export async function ensureStateDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
-  } catch (e) {
-    throw new KubeiamError("STATE_DIR_UNUSABLE", `the state directory ${dir} cannot be created or is not readable and writable (${(e as NodeJS.ErrnoException).code ?? "error"}); pass another with --state-dir`, { dir });
-  }
-}
-
 /** Opens state and wires every service, without listening. */
 export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -85,7 +77,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   if (config.tls.keyFile) tlsOpts.keyFile = config.tls.keyFile;
   const tls = await ensureTls(config.stateDir, tlsOpts);
   const adminToken = await ensureAdminToken(config.stateDir);
-  const decisions = new DecisionLog(config.decisionRingSize, opts.clock, logger);
+  const decisions = new DecisionLog(config.decisionRingSize, opts.clock, logger, (kind, allowed) => metrics.decisions.inc({ kind, allowed: allowed ? "true" : "false" }));
   const router = new Router();
   const app: App = {
     config,
@@ -112,7 +104,6 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       await svc.close();
     },
   };
-  decisions.follow((r) => metrics.decisions.inc({ kind: r.kind, allowed: String(r.allowed) }));
   registerCoreRoutes(app);
   registerIssuerRoutes(app);
   registerAwsRoutes(app, aws);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import type { Config } from "../config/resolve.js";
 import type { Clock } from "../lib/clock.js";
 import type { KubeObject } from "../store/types.js";
@@ -32,9 +32,11 @@ export interface AuthnSetup {
 
 /** Replays the presigned URL to AWS STS: 10 s timeout, redirects not followed, body limit. */
 export function networkReplayer(): StsReplayer {
-  const agent = new Agent({ connect: { timeout: STS_TIMEOUT_MS } });
+  let agent: Agent | undefined; // undici is loaded on the first replay, not at start-up
   return async (url, headers) => {
     try {
+      const { Agent, request } = await import("undici");
+      agent ??= new Agent({ connect: { timeout: STS_TIMEOUT_MS } });
       const r = await request(url, { method: "GET", headers, dispatcher: agent, headersTimeout: STS_TIMEOUT_MS, bodyTimeout: STS_TIMEOUT_MS, maxRedirections: 0 } as Parameters<typeof request>[1]);
       let size = 0;
       const chunks: Buffer[] = [];

@@ -1,14 +1,36 @@
 /**
  * The decision log every capability records to: a bounded in-memory ring plus one JSON log line per
- * decision. Records carry subjects and reasons, never a credential (they pass through redact()).
+ * decision (at log level info). Records carry subjects and reasons, never a credential; everything
+ * that leaves (log lines, followers, `recent()`) has passed through redactRecord().
+ *
+ * Redaction is done when a record leaves, not when it is recorded: a loaded webhook at log level
+ * warn records thousands of decisions a second that nobody reads, and redacting each cost as much
+ * as making the decision (bench/sar.bench.ts). A slot keeps a shallow copy of the record (its own
+ * reasons array) and its redacted form once built.
  */
-import type { DecisionRecord, DecisionSink } from "../lib/decision.js";
+import type { DecisionKind, DecisionRecord, DecisionSink, Reason } from "../lib/decision.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
-import { redact } from "../lib/redact.js";
+import { redactRecord } from "../lib/redact.js";
+
+type Recorded = Omit<DecisionRecord, "time">;
+
+/**
+ * What `record` takes: a record whose reasons may also be given as a function, called only when the
+ * record leaves (its inputs must not change afterwards; engine results are immutable).
+ */
+export type RecordInput = Omit<Recorded, "reasons"> & {
+  readonly reasons: readonly Reason[] | (() => readonly Reason[]);
+};
+
+interface Slot {
+  at: number;
+  rec: RecordInput;
+  redacted: DecisionRecord | undefined;
+}
 
 export class DecisionLog implements DecisionSink {
-  private readonly ring: (DecisionRecord | undefined)[];
+  private readonly ring: (Slot | undefined)[];
   private next = 0;
   private total = 0;
   private readonly followers = new Set<(r: DecisionRecord) => void>();
@@ -17,28 +39,38 @@ export class DecisionLog implements DecisionSink {
     readonly size: number,
     private readonly clock: Clock,
     private readonly logger: Logger | undefined,
+    /** Called for every record with only its kind and outcome (metrics), before anything else. */
+    private readonly count_?: (kind: DecisionKind, allowed: boolean) => void,
   ) {
-    this.ring = new Array<DecisionRecord | undefined>(size);
+    this.ring = new Array<Slot | undefined>(size);
   }
 
-  record(rec: Omit<DecisionRecord, "time">): void {
-    const full = redact({ time: new Date(this.clock.now()).toISOString(), ...rec }) as DecisionRecord;
-    this.ring[this.next] = full;
+  record(rec: RecordInput): void {
+    const reasons = typeof rec.reasons === "function" ? rec.reasons : rec.reasons.slice();
+    const slot: Slot = { at: this.clock.now(), rec: { ...rec, reasons }, redacted: undefined };
+    this.ring[this.next] = slot;
     this.next = (this.next + 1) % this.size;
     this.total++;
-    if (this.logger?.enabled("info")) this.logger.preRedacted("info", "decision", { decision: full });
+    this.count_?.(rec.kind, rec.allowed);
+    const logger = this.logger?.enabled("info") === true ? this.logger : undefined;
+    if (!logger && this.followers.size === 0) return;
+    const full = redactedOf(slot);
+    logger?.preRedacted("info", "decision", { decision: full });
     for (const f of this.followers) f(full);
   }
 
   /** The most recent records, oldest first. */
-  recent(limit = this.size, filter?: { kind?: string | undefined; allowed?: boolean | undefined }): DecisionRecord[] {
+  recent(
+    limit = this.size,
+    filter?: { kind?: string | undefined; allowed?: boolean | undefined },
+  ): DecisionRecord[] {
     const out: DecisionRecord[] = [];
     for (let i = 0; i < this.size; i++) {
-      const r = this.ring[(this.next + i) % this.size];
-      if (!r) continue;
-      if (filter?.kind !== undefined && r.kind !== filter.kind) continue;
-      if (filter?.allowed !== undefined && r.allowed !== filter.allowed) continue;
-      out.push(r);
+      const s = this.ring[(this.next + i) % this.size];
+      if (!s) continue;
+      if (filter?.kind !== undefined && s.rec.kind !== filter.kind) continue;
+      if (filter?.allowed !== undefined && s.rec.allowed !== filter.allowed) continue;
+      out.push(redactedOf(s));
     }
     return out.slice(-limit);
   }
@@ -51,4 +83,14 @@ export class DecisionLog implements DecisionSink {
     this.followers.add(f);
     return () => this.followers.delete(f);
   }
+}
+
+function redactedOf(s: Slot): DecisionRecord {
+  if (s.redacted) return s.redacted;
+  const r = s.rec.reasons;
+  return (s.redacted = redactRecord({
+    time: new Date(s.at).toISOString(),
+    ...s.rec,
+    reasons: typeof r === "function" ? r() : r,
+  }));
 }

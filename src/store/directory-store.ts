@@ -18,6 +18,7 @@ import { KubeiamError } from "../lib/errors.js";
 import type { Clock } from "../lib/clock.js";
 import { systemClock } from "../lib/clock.js";
 import { checkObject } from "./kinds.js";
+import { fastLoadAll } from "./fast-yaml.js";
 import { clone, matchesList, newUid, stableUid } from "./object-meta.js";
 import type { KubeObject, ListOptions, LoadProblem, ObjectKey, ObjectStore, Unsubscribe, WatchEvent } from "./types.js";
 import { keyOf, keyString } from "./types.js";
@@ -47,6 +48,8 @@ function sha(text: string): string {
 
 /** Parses one file into objects and problems. Throws nothing. */
 export function parseObjectFile(text: string, source: string): { objects: KubeObject[]; problems: LoadProblem[]; fatal: boolean } {
+  const fast = fastObjects(text);
+  if (fast) return { objects: fast, problems: [], fatal: false };
   const lc = new LineCounter();
   const problems: LoadProblem[] = [];
   const objects: KubeObject[] = [];
@@ -77,6 +80,23 @@ export function parseObjectFile(text: string, source: string): { objects: KubeOb
     objects.push(checked.object);
   });
   return { objects, problems, fatal };
+}
+
+/**
+ * The objects of a file through the fast parser (src/store/fast-yaml.ts), or undefined when it
+ * declines or any document fails its kind's check: then `yaml` parses the file again and reports
+ * every problem with its position.
+ */
+function fastObjects(text: string): KubeObject[] | undefined {
+  const docs = fastLoadAll(text);
+  if (!docs) return undefined;
+  const objects: KubeObject[] = [];
+  for (const d of docs) {
+    const checked = checkObject(d);
+    if (!checked.ok) return undefined;
+    objects.push(checked.object);
+  }
+  return objects;
 }
 
 export class DirectoryStore implements ObjectStore {
@@ -170,16 +190,16 @@ export class DirectoryStore implements ObjectStore {
     return problems;
   }
 
+  /** `objs` were just parsed from the file and belong to no one else: they are kept without a copy. */
   private replaceFileObjects(file: string, objs: KubeObject[], hash: string | undefined, emit: boolean): void {
     const before = new Set(this.files.get(file)?.keys ?? []);
     const keys: string[] = [];
-    for (const raw of objs) {
-      const key = keyOf(raw);
+    for (const obj of objs) {
+      const key = keyOf(obj);
       const k = keyString(key);
       keys.push(k);
       before.delete(k);
       const prev = this.entries.get(k);
-      const obj = clone(raw);
       obj.metadata.uid ??= prev?.obj.metadata.uid ?? stableUid(key);
       if (prev && sameContent(prev.obj, obj)) {
         this.entries.set(k, { obj: prev.obj, file });

@@ -354,7 +354,7 @@ test("end to end: tokens from both clients authenticate through kubeiam's /authe
 });
 
 test("as a process: the exact bytes on stdout, and a clear exit 2 when there are no credentials", async (t) => {
-  const program = buildProgram({ out: () => undefined, err: () => undefined });
+  const program = await buildProgram({ out: () => undefined, err: () => undefined });
   if (!program.commands.some((c) => c.name() === "get-token")) {
     t.skip("get-token is not wired into src/cli/extensions.ts yet");
     return;

@@ -188,8 +188,8 @@ const jsonKind = (v: Json): string =>
 
 function field(obj: { [k: string]: Json }, name: string): Json | undefined {
   let found: Json | undefined;
-  for (const [k, v] of Object.entries(obj))
-    if (k === name || k.toLowerCase() === name.toLowerCase()) found = v;
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k === name || k.toLowerCase() === lower) found = obj[k];
   return found;
 }
 

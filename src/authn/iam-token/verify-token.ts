@@ -194,8 +194,10 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
   }
 
   const seen = new Set<string>();
+  const lowered: string[] = [];
   for (const key of query.values.keys()) {
     const lower = goToLower(key);
+    lowered.push(lower);
     if (seen.has(lower)) {
       return reject(
         "query-duplicate",
@@ -208,8 +210,9 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
   }
 
   const params = new Map<string, string>();
+  let n = 0;
   for (const [key, values] of query.values) {
-    const lower = goToLower(key);
+    const lower = lowered[n++]!;
     if (!ALLOWED_PARAMS.has(lower)) {
       return reject(
         "query-allowlist",

@@ -108,7 +108,7 @@ export class OidcAuthenticator implements Authenticator {
     }
 
     const spec = this.compiled.spec;
-    const v = await verifyIdToken(token, { issuer: this.issuer, audiences: spec.issuer.audiences, algorithms: this.algorithms }, this.keys, ctx.now);
+    const v = await verifyIdToken(token, { issuer: this.issuer, audiences: spec.issuer.audiences, algorithms: this.algorithms }, this.keys, ctx.now, pre.jwt);
     if (!v.ok) {
       const message = `oidc: verify token: ${v.message}`;
       return authnError(message, [{ check: v.check, ok: false, message, source: this.name }]);

@@ -8,7 +8,7 @@
  */
 import type { Reason } from "../../lib/decision.js";
 import { goQuote, goQuoteList, goTime } from "../lib/go-format.js";
-import { decodeBase64UrlRaw, goField, isJsonObject, parseJwsHeader } from "../jwt-precheck.js";
+import { UTF8_DECODER, decodeBase64UrlRaw, goField, isJsonObject, parseJwsHeader, type JwtParts } from "../jwt-precheck.js";
 import { verifyJwsSignature } from "../lib/verify-jws.js";
 import type { KeySource, VerificationKey } from "../types.js";
 
@@ -90,9 +90,13 @@ function decodeIdToken(claims: Record<string, unknown>): Decoded<IdTokenClaims> 
   return { ok: true, value: { iss: iss ?? "", aud, exp, nbf } };
 }
 
-export async function verifyIdToken(token: string, cfg: IdTokenVerifierConfig, keys: KeySource, nowMs: number): Promise<VerifyResult> {
+/**
+ * `pre`: the token's `precheckJwt` parts when the caller already has them (its payload is then not
+ * decoded again: the pre-check parsed the very bytes the signature covers).
+ */
+export async function verifyIdToken(token: string, cfg: IdTokenVerifierConfig, keys: KeySource, nowMs: number, pre?: JwtParts): Promise<VerifyResult> {
   const fail = (check: string, message: string): VerifyResult => ({ ok: false, check, message });
-  const parts = token.split(".");
+  const parts = pre ? [pre.header, pre.payload, pre.signature] : token.split(".");
   if (parts.length > 3) return fail("oidc.parse", "oidc: malformed jwt");
   const header = parts.length === 3 ? parseJwsHeader(parts[0]!) : undefined;
   const signature = decodeBase64UrlRaw(parts[2] ?? "");
@@ -106,23 +110,26 @@ export async function verifyIdToken(token: string, cfg: IdTokenVerifierConfig, k
   } catch (e) {
     return fail("oidc.keys", `failed to verify signature: fetching keys ${e instanceof Error ? e.message : String(e)}`);
   }
-  let payload: Buffer | undefined;
+  let verified = false;
   let usedKid: string | undefined;
   const signingInput = `${parts[0]!}.${parts[1]!}`;
   for (const k of candidates) {
     if (header.kid !== "" && k.kid !== header.kid) continue;
     if (verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw)) {
-      payload = Buffer.from(parts[1]!, "base64url");
+      verified = true;
       usedKid = k.kid;
       break;
     }
   }
-  if (!payload) return fail("oidc.signature", "failed to verify signature: failed to verify id token signature");
+  if (!verified) return fail("oidc.signature", "failed to verify signature: failed to verify id token signature");
   let claims: unknown;
-  try {
-    claims = JSON.parse(new TextDecoder().decode(payload));
-  } catch {
-    return fail("oidc.claims", "oidc: failed to unmarshal claims: invalid character in JSON payload");
+  if (pre) claims = pre.claims;
+  else {
+    try {
+      claims = JSON.parse(UTF8_DECODER.decode(Buffer.from(parts[1]!, "base64url")));
+    } catch {
+      return fail("oidc.claims", "oidc: failed to unmarshal claims: invalid character in JSON payload");
+    }
   }
   if (claims !== null && !isJsonObject(claims)) return fail("oidc.claims", `oidc: failed to unmarshal claims: json: cannot unmarshal ${Array.isArray(claims) ? "array" : typeof claims === "boolean" ? "bool" : typeof claims} into Go value of type oidc.idToken`);
   const obj = claims ?? {};

@@ -17,7 +17,7 @@ import { decodeBase64UrlRaw, precheckJwt, parseJwsHeader } from "../jwt-precheck
 import { aggregateMessage, goQuoteList } from "../lib/go-format.js";
 import { verifyJwsSignature } from "../lib/verify-jws.js";
 import { authnError, notMine, type AuthnContext, type AuthnOk, type AuthnResult, type Authenticator, type KeySource, type VerificationKey } from "../types.js";
-import { decodeBoundPrivateClaims, decodeLegacyPrivateClaims, decodePublicClaims } from "./lib/decode-claims.js";
+import { decodeBoundPrivateClaims, decodeLegacyPrivateClaims, decodePublicClaims, type BoundPrivateClaims, type LegacyPrivateClaims, type PublicClaims } from "./lib/decode-claims.js";
 import { serviceAccountUser } from "./user-info.js";
 import { validateBoundClaims, type ObjectLookup } from "./validate-bound-claims.js";
 import { LEGACY_ISSUER, validateLegacyClaims } from "./validate-legacy-claims.js";
@@ -42,6 +42,19 @@ export interface ServiceAccountAuthenticatorOptions {
   name?: string;
 }
 
+/** The validator's reasons with this authenticator as source (Object.assign: several times faster than spread here). */
+function withSource(reasons: readonly Reason[], source: string): Reason[] {
+  return reasons.map((r) => Object.assign({}, r, { source }));
+}
+
+/** Public, then private claims (go-jose's order); the first failure's message. */
+function decodeClaims(claims: Record<string, unknown>, kind: "legacy" | "bound"): { ok: true; pub: PublicClaims; priv: BoundPrivateClaims | LegacyPrivateClaims } | { ok: false; message: string } {
+  const pub = decodePublicClaims(claims);
+  if (!pub.ok) return pub;
+  const priv = kind === "legacy" ? decodeLegacyPrivateClaims(claims) : decodeBoundPrivateClaims(claims);
+  if (!priv.ok) return priv;
+  return { ok: true, pub: pub.value, priv: priv.value };
+}
 
 export class ServiceAccountAuthenticator implements Authenticator {
   readonly name: string;
@@ -77,40 +90,29 @@ export class ServiceAccountAuthenticator implements Authenticator {
     }
     if (keys.length === 0) return fail("sa.keys", "invalid signature, no keys found");
 
-    // go-jose: verify, then decode public then private claims; the first key that does all three wins
+    // go-jose: verify, then decode public then private claims; the first key that does all three
+    // wins. The claims are the payload the pre-check already parsed (the signature covers exactly
+    // those bytes); they decode the same way for every key, so they are decoded once.
     const errors: string[] = [];
-    let decoded: { pub: ReturnType<typeof decodePublicClaims> & { ok: true }; kid: string | undefined } | undefined;
-    let claims: Record<string, unknown> = {};
+    let decoded: { pub: PublicClaims; priv: BoundPrivateClaims | LegacyPrivateClaims; kid: string | undefined } | undefined;
+    const claims = pre.jwt.claims;
     const signingInput = `${pre.jwt.header}.${pre.jwt.payload}`;
+    let claimsDecoded: { ok: true; pub: PublicClaims; priv: BoundPrivateClaims | LegacyPrivateClaims } | { ok: false; message: string } | undefined;
     for (const k of keys) {
       if (!verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw)) {
         errors.push(CRYPTO_FAILURE);
         continue;
       }
-      const payload = Buffer.from(pre.jwt.payload, "base64url");
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(new TextDecoder().decode(payload));
-      } catch {
-        errors.push("invalid character in JSON payload");
+      claimsDecoded ??= decodeClaims(claims, kind);
+      if (!claimsDecoded.ok) {
+        errors.push(claimsDecoded.message);
         continue;
       }
-      claims = (parsed ?? {}) as Record<string, unknown>;
-      const pub = decodePublicClaims(claims);
-      if (!pub.ok) {
-        errors.push(pub.message);
-        continue;
-      }
-      const priv = kind === "legacy" ? decodeLegacyPrivateClaims(claims) : decodeBoundPrivateClaims(claims);
-      if (!priv.ok) {
-        errors.push(priv.message);
-        continue;
-      }
-      decoded = { pub, kid: k.kid };
+      decoded = { pub: claimsDecoded.pub, priv: claimsDecoded.priv, kid: k.kid };
       break;
     }
     if (!decoded) return fail("sa.signature", aggregateMessage(errors));
-    const pub = decoded.pub.value;
+    const pub = decoded.pub;
     const reasons: Reason[] = [{ check: "sa.signature", ok: true, message: `signature verified with key ${decoded.kid ?? "(no kid)"}`, source: src }];
 
     if (!this.accepts(pub.iss)) return fail("sa.issuer", `token issuer ${JSON.stringify(pub.iss)} is invalid`, reasons);
@@ -131,22 +133,18 @@ export class ServiceAccountAuthenticator implements Authenticator {
     reasons.push({ check: "sa.audience", ok: true, message: `token audiences meet the requested audiences`, expected: [...requested], actual: tokenAuds, source: src });
 
     if (kind === "legacy") {
-      const priv = decodeLegacyPrivateClaims(claims);
-      if (!priv.ok) return fail("sa.claims", priv.message, reasons);
-      const v = validateLegacyClaims(token, pub, priv.value, this.opts.legacyLookup === false ? undefined : this.opts.lookup, ctx.now);
+      const v = validateLegacyClaims(token, pub, decoded.priv as LegacyPrivateClaims, this.opts.legacyLookup === false ? undefined : this.opts.lookup, ctx.now);
       if (v.touch) this.opts.onLegacyTokenUsed?.({ namespace: v.touch.namespace, name: v.touch.name }, { "kubernetes.io/legacy-token-last-used": v.touch.lastUsed });
       if (!v.ok) return fail(v.check, v.message, reasons);
-      const ok: AuthnOk = { kind: "ok", user: serviceAccountUser(v.info), audiences: auds, reasons: [...reasons, ...v.reasons.map((r) => ({ ...r, source: src }))], authenticator: src };
+      const ok: AuthnOk = { kind: "ok", user: serviceAccountUser(v.info), audiences: auds, reasons: [...reasons, ...withSource(v.reasons, src)], authenticator: src };
       const ann = { ...annotations, ...v.annotations };
       if (Object.keys(ann).length > 0) ok.annotations = ann;
       if (v.warnings.length > 0) ok.warnings = v.warnings;
       return ok;
     }
-    const priv = decodeBoundPrivateClaims(claims);
-    if (!priv.ok) return fail("sa.claims", priv.message, reasons);
-    const v = validateBoundClaims(pub, priv.value, this.opts.lookup, ctx.now);
+    const v = validateBoundClaims(pub, decoded.priv as BoundPrivateClaims, this.opts.lookup, ctx.now);
     if (!v.ok) return fail(v.check, v.message, reasons);
-    const ok: AuthnOk = { kind: "ok", user: serviceAccountUser(v.info), audiences: auds, reasons: [...reasons, ...v.reasons.map((r) => ({ ...r, source: src }))], authenticator: src };
+    const ok: AuthnOk = { kind: "ok", user: serviceAccountUser(v.info), audiences: auds, reasons: [...reasons, ...withSource(v.reasons, src)], authenticator: src };
     if (pub.exp !== undefined) ok.expiresAt = pub.exp * 1000 + 60_000;
     const ann = { ...annotations, ...v.annotations };
     if (Object.keys(ann).length > 0) ok.annotations = ann;

@@ -51,7 +51,7 @@ export function registerAuthzRoutes(app: App, index: RbacIndex): void {
         subject: sar.attributes.user.name,
         allowed,
         summary: `${describeRequest(sar.attributes)}: ${allowed ? result.reason : `no RBAC rule allows it${result.reason ? ` (${result.reason})` : ""}`}`,
-        reasons: result.reasons.map(logReason),
+        reasons: () => result.reasons.map(logReason),
       });
       sendJson(res, 200, response);
     },

@@ -41,3 +41,21 @@ test("base64url and JWS headers are parsed strictly", () => {
   assert.equal(parseJwsHeader(b64("[1]")), undefined);
   assert.equal(parseJwsHeader("!!"), undefined);
 });
+
+test("pre-check results are reused for the same token within a turn, never across tokens", async () => {
+  const a = jwt('{"iss":"https://a"}');
+  const b = jwt('{"iss":"https://b"}');
+  const first = precheckJwt(a);
+  assert.equal(precheckJwt(a), first, "the same token again: the same (read-only) result");
+  const rb = precheckJwt(b);
+  assert.equal(rb.ok && rb.jwt.issuer, "https://b");
+  const again = precheckJwt(a);
+  assert.deepEqual(again, first, "a different token in between: recomputed, equal");
+  const big = jwt(`{"iss":"${"a".repeat(100)}"}`);
+  assert.equal(precheckJwt(big, 50).ok, false, "the size limit is part of the key");
+  assert.equal(precheckJwt(big).ok, true);
+  await new Promise((r) => setImmediate(r));
+  const later = precheckJwt(a);
+  assert.notEqual(later, first, "nothing is kept past the turn");
+  assert.deepEqual(later, first);
+});

@@ -22,7 +22,7 @@ export async function rbacCli(args: readonly string[]): Promise<CliRun> {
     out: (t) => (stdout += t.endsWith("\n") ? t : t + "\n"),
     err: (t) => (stderr += t.endsWith("\n") ? t : t + "\n"),
   };
-  const program = buildProgram(io);
+  const program = await buildProgram(io);
   if (!program.commands.some((c) => c.name() === "rbac")) {
     registerRbacCommands(program, io);
     const out = {

@@ -82,21 +82,24 @@ export function goUnescape(s: string, mode: Mode): string {
     }
   }
   if (n === 0 && !(mode === "queryComponent" && s.includes("+"))) return s;
+  // Copy the runs between escapes as slices (not one character at a time).
   let out = "";
+  let start = 0;
   for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
-      out += String.fromCharCode((unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2)));
+      out += s.slice(start, i) + String.fromCharCode((unhex(s.charCodeAt(i + 1)) << 4) | unhex(s.charCodeAt(i + 2)));
       i += 3;
+      start = i;
     } else if (c === 0x2b && mode === "queryComponent") {
-      out += " ";
+      out += s.slice(start, i) + " ";
       i++;
+      start = i;
     } else {
-      out += s.charAt(i);
       i++;
     }
   }
-  return out;
+  return out + s.slice(start);
 }
 
 function validOptionalPort(port: string): boolean {
