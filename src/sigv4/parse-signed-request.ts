@@ -98,16 +98,20 @@ const REQUIRED_QUERY: readonly QueryAuthParam[] = [
   "X-Amz-Date",
 ];
 
+/** Query-auth parameter names by their lower-case form (matched case-insensitively). */
+const QUERY_AUTH_BY_LOWER = new Map<string, QueryAuthParam>(
+  QUERY_AUTH_PARAMS.map((p) => [p.toLowerCase(), p]),
+);
+
 export function parseSignedRequest(req: SignedRequestHead): ParseSignedRequestResult {
   const rawAuthorization = single(req.headers.authorization);
   if (rawAuthorization === null) return fail(repeated("Authorization"));
   // an empty header is no header
   const authorization = rawAuthorization?.trim() === "" ? undefined : rawAuthorization;
 
-  const byLower = new Map<string, QueryAuthParam>(QUERY_AUTH_PARAMS.map((p) => [p.toLowerCase(), p]));
   const found = new Map<QueryAuthParam, string>();
   for (const { key, value } of parseQuery(req.rawQuery)) {
-    const name = byLower.get(key.toLowerCase());
+    const name = QUERY_AUTH_BY_LOWER.get(key.toLowerCase());
     if (name === undefined) continue;
     if (found.has(name)) return fail(repeated(name));
     found.set(name, value);
@@ -143,7 +147,8 @@ function parseHeaderAuth(
       ),
     );
   }
-  const echoed = redactString(authorization);
+  /** The header as error messages echo it (secrets removed); built only for an error. */
+  const echoed = (): string => redactString(authorization);
   const trimmed = authorization.trim();
   const space = trimmed.indexOf(" ");
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
@@ -158,7 +163,7 @@ function parseHeaderAuth(
           authError(
             "IncompleteSignature",
             "sigv4.authorization",
-            `'${redactString(part)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${echoed}'.`,
+            `'${redactString(part)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${echoed()}'.`,
           ),
         );
       }
@@ -185,7 +190,7 @@ function parseHeaderAuth(
       authError(
         "IncompleteSignature",
         "sigv4.authorization",
-        `${missing.join("")}Authorization=${echoed}`,
+        `${missing.join("")}Authorization=${echoed()}`,
         algorithm === ALGORITHM
           ? "the Authorization header is incomplete"
           : `unsupported algorithm '${redactString(algorithm)}'`,
