@@ -59,18 +59,47 @@ export function superuserResult(): AuthorizeResult {
 const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /**
- * Results are class instances so that reasons are built on first read (the SubjectAccessReview hot
- * path needs only `reason`); `toJSON` includes them.
+ * Results are class instances so that what explains an allow is built on first read: the applying
+ * subject, `reason` and `allowedBy` (the SubjectAccessReview answer needs `reason`; a decision alone,
+ * as can-i or who-can ask it, needs none of them), and the reasons; `toJSON` includes them all.
  */
 class AllowedResult implements AuthorizeResult {
   readonly decision = "allow" as const;
   #reasons: Reason[] | undefined;
+  #explained: { reason: string; allowedBy: RuleSource } | undefined;
   constructor(
-    readonly reason: string,
-    readonly allowedBy: RuleSource,
+    private readonly binding: ParsedBinding | IndexedBinding,
+    private readonly ruleIndex: number,
+    private readonly rule: PolicyRule,
     readonly errors: readonly string[],
     private readonly attrs: Attributes,
   ) {}
+  private explained(): { reason: string; allowedBy: RuleSource } {
+    if (!this.#explained) {
+      const b = this.binding;
+      const si = firstApplyingSubject(b, this.attrs.user);
+      const subject = b.subjects[si]!;
+      const indexed = "allowReasons" in b ? b : undefined;
+      this.#explained = {
+        reason: indexed ? indexed.allowReasons[si]! : `RBAC: allowed by ${describeBinding(b, subject)}`,
+        allowedBy: {
+          binding: indexed ? indexed.bindingRef : bindingRef(b),
+          role: indexed ? indexed.roleObjectRef : roleObjectRef(b),
+          subject,
+          ruleIndex: this.ruleIndex,
+          rule: this.rule,
+        },
+      };
+    }
+    return this.#explained;
+  }
+  /** kube-apiserver's wording: `RBAC: allowed by ...`. */
+  get reason(): string {
+    return this.explained().reason;
+  }
+  get allowedBy(): RuleSource {
+    return this.explained().allowedBy;
+  }
   get reasons(): Reason[] {
     if (!this.#reasons) {
       const { binding, role, subject, ruleIndex, rule } = this.allowedBy;
@@ -142,18 +171,7 @@ export function allowedResult(
   attrs: Attributes,
   errors: readonly string[],
 ): AuthorizeResult {
-  const si = firstApplyingSubject(b, attrs.user);
-  const subject = b.subjects[si]!;
-  const indexed = "allowReasons" in b ? b : undefined;
-  const reason = indexed ? indexed.allowReasons[si]! : `RBAC: allowed by ${describeBinding(b, subject)}`;
-  const allowedBy = {
-    binding: indexed ? indexed.bindingRef : bindingRef(b),
-    role: indexed ? indexed.roleObjectRef : roleObjectRef(b),
-    subject,
-    ruleIndex,
-    rule,
-  };
-  return new AllowedResult(reason, allowedBy, errors, attrs);
+  return new AllowedResult(b, ruleIndex, rule, errors, attrs);
 }
 
 /** Builds the no-opinion result with the lookup errors met (in visit order). */
@@ -252,6 +270,8 @@ function concat(a: readonly string[], b: readonly string[]): readonly string[] {
   return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
 }
 
+const BUCKETS: Bucket[] = [];
+
 /** Authorizes with the subject index: cost grows with the bindings of this user, not of the cluster. */
 export function authorize(index: RbacIndex, attrs: Attributes): AuthorizeResult {
   const user = attrs.user;
@@ -259,7 +279,9 @@ export function authorize(index: RbacIndex, attrs: Attributes): AuthorizeResult 
   const req = toMatchRequest(attrs);
   const keys = index.interner.keys(req);
   const scan = req.resourceRequest ? scanResource : scanNonResource;
-  const buckets: Bucket[] = [];
+  // One array reused by every call (authorize is synchronous and never re-entered).
+  const buckets = BUCKETS;
+  buckets.length = 0;
   index.clusterBuckets(user, buckets);
   const cluster = newScan();
   scan(buckets, req, keys, cluster);
