@@ -271,8 +271,10 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
       targetRuns.push(await load(o.url, slice));
       baselineRuns.push(await load(base.url, slice));
     }
-    if (process.env.KUBEIAM_BENCH_PROFILE)
+    if (process.env.KUBEIAM_BENCH_PROFILE) {
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, o.name, () => load(o.url, slice));
+      await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, `${o.name} baseline`, () => load(base.url, slice));
+    }
   } finally {
     base.server.closeAllConnections();
     await new Promise<void>((resolve) => base.server.close(() => resolve()));
@@ -296,8 +298,9 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
 }
 
 /**
- * With KUBEIAM_BENCH_PROFILE=DIR, one more endpoint round runs under the V8 CPU profiler and the
- * profile is written to DIR/<name>.cpuprofile (open it in Chrome DevTools or speedscope).
+ * With KUBEIAM_BENCH_PROFILE=DIR, one more endpoint round and one more baseline round run under the
+ * V8 CPU profiler; the profiles are written to DIR/<name>.cpuprofile and DIR/<name>_baseline.cpuprofile
+ * (open them in Chrome DevTools or speedscope).
  */
 async function profileLoad(dir: string, name: string, run: () => Promise<unknown>): Promise<void> {
   const session = new Session();
