@@ -15,6 +15,7 @@ import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
 import { registerPodIdentityRoutes, POD_IDENTITY_PATH } from "../src/server/routes/pod-identity.js";
 import { formatBaseline, runWithBaseline } from "./lib/baseline.js";
+import { cpuMicrosPerCallAsync } from "./lib/cpu-time.js";
 import { parseAdmissionReview, serializeAdmissionReview } from "../src/admission/review.js";
 import { reviewPodIdentity } from "../src/admission/pod-identity/review-pod.js";
 import { podIdentityConfig } from "../src/admission/pod-identity/config.js";
@@ -244,14 +245,8 @@ async function inProcess(app: App, bodies: readonly string[]): Promise<Record<st
   const deps = { config, lookupServiceAccount: (k: Parameters<App["cache"]["get"]>[0]) => app.cache.get(k) };
   const reviews = buffers.map((b) => parseAdmissionReview(b));
   const outcomes = await Promise.all(reviews.map((r) => reviewPodIdentity(r, deps)));
-  const time = async (f: (i: number) => unknown): Promise<number> => {
-    const n = 10_000;
-    for (let i = 0; i < 1000; i++) await f(i % bodies.length);
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) await f(i % bodies.length);
-    const c = process.cpuUsage(c0);
-    return Number(((c.user + c.system) / n).toFixed(2));
-  };
+  const time = (f: (i: number) => unknown): Promise<number> =>
+    cpuMicrosPerCallAsync(f, { calls: 10_000, warmup: 1000, cycle: bodies.length });
   return {
     jsonParse: await time((i) => JSON.parse(bodies[i]!)),
     parseReview: await time((i) => parseAdmissionReview(buffers[i]!)),

@@ -31,6 +31,7 @@ import { startApp, type App } from "../src/server/app.js";
 import { logReason } from "../src/server/routes/authz.js";
 import { freePort } from "../test/helpers/server.js";
 import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
+import { cpuMicrosPerCall } from "./lib/cpu-time.js";
 import { generate } from "./rbac.bench.js";
 
 const TARGET_RATIO = 0.6;
@@ -106,14 +107,8 @@ function switchableLogger(): { logger: Logger; set(level: LogLevel): void; close
 function profile(app: App, bodies: readonly string[]): Record<string, number> {
   const parsed = bodies.map((b) => parseSubjectAccessReview(JSON.parse(b), { allowUnknownFields: true }));
   const results = parsed.map((p) => authorize(app.rbac, p.attributes));
-  const time = (f: (i: number) => unknown): number => {
-    const n = 20_000;
-    for (let i = 0; i < 2000; i++) f(i % bodies.length);
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) f(i % bodies.length);
-    const c = process.cpuUsage(c0);
-    return Number(((c.user + c.system) / n).toFixed(2));
-  };
+  const time = (f: (i: number) => unknown): number =>
+    cpuMicrosPerCall(f, { calls: 20_000, warmup: 2000, cycle: bodies.length });
   return {
     jsonParse: time((i) => JSON.parse(bodies[i]!)),
     parseReview: time((i) => parseSubjectAccessReview(JSON.parse(bodies[i]!), { allowUnknownFields: true })),

@@ -40,7 +40,7 @@ export class DecisionLog implements DecisionSink {
     private readonly clock: Clock,
     private readonly logger: Logger | undefined,
     /** Called for every record with only its kind and outcome (metrics), before anything else. */
-    private readonly count_?: (kind: DecisionKind, allowed: boolean) => void,
+    private readonly onRecord?: (kind: DecisionKind, allowed: boolean) => void,
   ) {
     this.ring = new Array<Slot | undefined>(size);
   }
@@ -51,7 +51,7 @@ export class DecisionLog implements DecisionSink {
     this.ring[this.next] = slot;
     this.next = (this.next + 1) % this.size;
     this.total++;
-    this.count_?.(rec.kind, rec.allowed);
+    this.onRecord?.(rec.kind, rec.allowed);
     const logger = this.logger?.enabled("info") === true ? this.logger : undefined;
     if (!logger && this.followers.size === 0) return;
     const full = redactedOf(slot);
