@@ -4,7 +4,7 @@
  * another process changes it.
  */
 import { watch as fsWatch, type FSWatcher } from "node:fs";
-import { readFile, mkdir, chmod } from "node:fs/promises";
+import { open, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeiamError } from "../lib/errors.js";
 import { atomicWrite } from "../store/directory-store.js";
@@ -49,9 +49,15 @@ export class FileAccessKeyPersistence implements AccessKeyPersistence {
 
   async read(): Promise<string | undefined> {
     try {
-      const text = await readFile(this.file, "utf8");
-      await chmod(this.file, 0o600);
-      return text;
+      const fh = await open(this.file, "r");
+      try {
+        // tighten a loosened mode, but only then: a chmod is a change that every process watching
+        // the directory sees, and each of them reading the file would chmod it again
+        if (((await fh.stat()).mode & 0o777) !== 0o600) await fh.chmod(0o600);
+        return await fh.readFile("utf8");
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new KubeiamError(

@@ -7,7 +7,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { KubeiamError } from "../../../src/lib/errors.js";
 import type { KubeObject, ObjectKey } from "../../../src/store/types.js";
-import { AccessKeyStore } from "../../../src/iam/access-keys.js";
+import { AccessKeyStore, FileAccessKeyPersistence } from "../../../src/iam/access-keys.js";
+import { chmod, stat } from "node:fs/promises";
 import { authorizeCaller, IAM_ACTIONS, runIamAction, type IamDeps } from "../../../src/iam/api.js";
 import { userView } from "../../../src/iam/objects.js";
 import { createPolicyPort } from "../../../src/iam/policy-port.js";
@@ -344,5 +345,36 @@ describe("AccessKeyStore", () => {
     await a.load();
     assert.equal(a.get(first.accessKeyId), undefined);
     assert.equal(a.forUser("ci").length, 1);
+  });
+
+  test("two processes watching one key file settle: reading does not touch the file again", async (t) => {
+    const dir = await tempDir(t);
+    let reads = 0;
+    const counted = (): FileAccessKeyPersistence => {
+      const p = new FileAccessKeyPersistence(dir);
+      const read = p.read.bind(p);
+      p.read = () => {
+        reads++;
+        return read();
+      };
+      return p;
+    };
+    const a = new AccessKeyStore(counted());
+    const b = new AccessKeyStore(counted());
+    await a.create("ci", 0); // creates the directory the watchers watch
+    a.watch();
+    b.watch();
+    t.after(() => {
+      a.close();
+      b.close();
+    });
+    await chmod(a.file, 0o644); // loosened by hand: the next read tightens it
+    await b.load();
+    assert.equal((await stat(a.file)).mode & 0o777, 0o600);
+    await new Promise((r) => setTimeout(r, 300)); // let the watchers' reloads finish
+    const settled = reads;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(reads, settled, "reads went on without any change to the file (a reload storm)");
+    assert.equal(b.forUser("ci").length, 1);
   });
 });
