@@ -5,7 +5,8 @@
  * skew. Pure except for the key resolver it is given. Each failure carries AWS's code and wording
  * on the wire, and our reasons for the decision log.
  */
-import { verify, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { verifyJwsSignature } from "../lib/verify-jws.js";
 import type { Reason } from "../lib/decision.js";
 import type { OidcProviderView } from "../iam/objects.js";
 import { AwsError, awsErrors } from "./aws-error.js";
@@ -57,22 +58,6 @@ function b64json(part: string): Record<string, unknown> | undefined {
 function when(seconds: number): string {
   const d = new Date(seconds * 1000);
   return Number.isNaN(d.getTime()) ? `${seconds} (epoch seconds)` : d.toISOString();
-}
-
-const HASH: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
-
-function verifySig(alg: string, key: KeyObject, input: string, sig: Buffer): boolean {
-  const hash = HASH[alg.slice(2)]!;
-  try {
-    if (alg.startsWith("RS"))
-      return key.asymmetricKeyType === "rsa" && verify(hash, Buffer.from(input), key, sig);
-    return (
-      key.asymmetricKeyType === "ec" &&
-      verify(hash, Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }, sig)
-    );
-  } catch {
-    return false;
-  }
 }
 
 export interface WebIdentityOptions {
@@ -209,7 +194,12 @@ export async function verifyWebIdentityToken(
   const sigText = parts[2]!;
   if (
     !/^[A-Za-z0-9_-]+$/.test(sigText) ||
-    !verifySig(alg, lookup.key, `${parts[0]!}.${parts[1]!}`, Buffer.from(sigText, "base64url"))
+    !(await verifyJwsSignature(
+      alg,
+      lookup.key,
+      `${parts[0]!}.${parts[1]!}`,
+      Buffer.from(sigText, "base64url"),
+    ))
   ) {
     return fail(
       awsErrors.invalidIdentityToken(NO_KEY),

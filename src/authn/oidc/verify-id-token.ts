@@ -9,7 +9,7 @@
 import type { Reason } from "../../lib/decision.js";
 import { goQuote, goQuoteList, goTime } from "../lib/go-format.js";
 import { UTF8_DECODER, decodeBase64UrlRaw, goField, isJsonObject, parseJwsHeader, type JwtParts } from "../jwt-precheck.js";
-import { verifyJwsSignature } from "../lib/verify-jws.js";
+import { verifyJwsSignature } from "../../lib/verify-jws.js";
 import type { KeySource, VerificationKey } from "../types.js";
 
 export interface IdTokenVerifierConfig {
@@ -115,7 +115,7 @@ export async function verifyIdToken(token: string, cfg: IdTokenVerifierConfig, k
   const signingInput = `${parts[0]!}.${parts[1]!}`;
   for (const k of candidates) {
     if (header.kid !== "" && k.kid !== header.kid) continue;
-    if (verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw)) {
+    if (await verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw)) {
       verified = true;
       usedKid = k.kid;
       break;

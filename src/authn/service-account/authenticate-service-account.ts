@@ -15,7 +15,7 @@ import type { Reason } from "../../lib/decision.js";
 import { intersectAudiences } from "../chain.js";
 import { decodeBase64UrlRaw, precheckJwt, parseJwsHeader } from "../jwt-precheck.js";
 import { aggregateMessage, goQuoteList } from "../lib/go-format.js";
-import { verifyJwsSignature } from "../lib/verify-jws.js";
+import { verifyJwsSignature } from "../../lib/verify-jws.js";
 import { authnError, notMine, type AuthnContext, type AuthnOk, type AuthnResult, type Authenticator, type KeySource, type VerificationKey } from "../types.js";
 import { decodeBoundPrivateClaims, decodeLegacyPrivateClaims, decodePublicClaims, type BoundPrivateClaims, type LegacyPrivateClaims, type PublicClaims } from "./lib/decode-claims.js";
 import { serviceAccountUser } from "./user-info.js";
@@ -99,7 +99,7 @@ export class ServiceAccountAuthenticator implements Authenticator {
     const signingInput = `${pre.jwt.header}.${pre.jwt.payload}`;
     let claimsDecoded: { ok: true; pub: PublicClaims; priv: BoundPrivateClaims | LegacyPrivateClaims } | { ok: false; message: string } | undefined;
     for (const k of keys) {
-      if (!verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw)) {
+      if (!(await verifyJwsSignature(header.alg, k.key, signingInput, signature, header.raw))) {
         errors.push(CRYPTO_FAILURE);
         continue;
       }
