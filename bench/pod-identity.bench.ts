@@ -297,6 +297,7 @@ async function main(): Promise<void> {
         return;
       }
       const result = await runWithBaseline({
+        jsonFloor: true,
         name: `POST /admission/pod-identity (${args.pod} pods)`,
         url: app.listener!.url + POD_IDENTITY_PATH,
         ca: app.tls.ca ?? app.tls.cert,

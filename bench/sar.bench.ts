@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       for (const level of ["info", "warn"] as const) {
         log.set(level);
         const result = await runWithBaseline({
+          jsonFloor: true,
           name: `POST /authorize (log level ${level})`,
           url: app.listener!.url + "/authorize",
           ca: app.tls.ca ?? app.tls.cert,

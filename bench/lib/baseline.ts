@@ -39,6 +39,11 @@ export interface BaselineOptions {
   readonly warmupSec?: number;
   /** The measured time is split into this many alternating endpoint/baseline rounds (default 3). */
   readonly rounds?: number;
+  /**
+   * Also load a third plain server that `JSON.parse`s each request body before answering the same
+   * fixed body: the floor no JSON endpoint in Node can get under, reported as its own ratio.
+   */
+  readonly jsonFloor?: boolean;
 }
 
 export interface LoadFigures {
@@ -71,6 +76,8 @@ export interface BaselineResult extends LoadFigures {
   readonly durationSec: number;
   readonly rounds: number;
   readonly baseline: LoadFigures;
+  /** With `jsonFloor`: the plain server that parses each body, and its rate over the baseline's. */
+  readonly jsonFloor?: LoadFigures & { readonly ratio: number };
 }
 
 const MAX_DURATION_SEC = 10;
@@ -209,18 +216,28 @@ export function httpsCall(
   });
 }
 
-/** A keep-alive HTTPS server on 127.0.0.1 answering every request (after reading its body) with `body`. */
-async function startBaselineServer(
+/**
+ * A keep-alive HTTPS server on 127.0.0.1 answering every request (after reading its body) with
+ * `body`; with `parseJson`, it first `JSON.parse`s the request body (the JSON floor).
+ */
+export async function startBaselineServer(
   cert: string,
   key: string,
   body: Buffer,
+  parseJson = false,
 ): Promise<{ server: Server; url: string }> {
+  let parsed = 0;
   const server = createServer({ cert, key, keepAlive: true }, (req, res) => {
-    req.on("data", () => undefined);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => (parseJson ? chunks.push(c) : undefined));
     req.on("end", () => {
+      if (parseJson) parsed += Object.keys(JSON.parse(Buffer.concat(chunks).toString()) as object).length;
       res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
       res.end(body);
     });
+  });
+  server.on("close", () => {
+    if (parseJson && parsed === 0) process.stderr.write("json floor server parsed nothing\n");
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -257,12 +274,15 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
   const load = (url: string, d: number): Promise<LoadFigures> =>
     measure({ url, ca: o.ca, method, headers, bodies, connections, durationSec: d });
   const base = await startBaselineServer(o.cert, o.key, fixed);
+  const floor = o.jsonFloor ? await startBaselineServer(o.cert, o.key, fixed, true) : undefined;
   const targetRuns: LoadFigures[] = [];
   const baselineRuns: LoadFigures[] = [];
+  const floorRuns: LoadFigures[] = [];
   try {
     if (warmupSec > 0) {
       await load(o.url, warmupSec);
       await load(base.url, warmupSec);
+      if (floor) await load(floor.url, warmupSec);
     }
     // Alternate endpoint and baseline in short rounds, so a change in the machine's load (other
     // processes) affects both sides alike.
@@ -270,17 +290,21 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     for (let i = 0; i < rounds; i++) {
       targetRuns.push(await load(o.url, slice));
       baselineRuns.push(await load(base.url, slice));
+      if (floor) floorRuns.push(await load(floor.url, slice));
     }
     if (process.env.KUBEIAM_BENCH_PROFILE) {
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, o.name, () => load(o.url, slice));
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, `${o.name} baseline`, () => load(base.url, slice));
     }
   } finally {
-    base.server.closeAllConnections();
-    await new Promise<void>((resolve) => base.server.close(() => resolve()));
+    for (const side of floor ? [base, floor] : [base]) {
+      side.server.closeAllConnections();
+      await new Promise<void>((resolve) => side.server.close(() => resolve()));
+    }
   }
   const target = combine(targetRuns, durationSec);
   const baseline = combine(baselineRuns, durationSec);
+  const jsonFloor = floor ? combine(floorRuns, durationSec) : undefined;
   return {
     name: o.name,
     ...target,
@@ -294,6 +318,9 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     durationSec,
     rounds,
     baseline,
+    ...(jsonFloor
+      ? { jsonFloor: { ...jsonFloor, ratio: baseline.rps > 0 ? jsonFloor.rps / baseline.rps : 0 } }
+      : {}),
   };
 }
 
@@ -343,5 +370,10 @@ export function formatBaseline(r: BaselineResult): string {
     `  endpoint: ${r.rps.toFixed(0)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
     `  baseline: ${r.baselineRps.toFixed(0)} req/s  p50 ${r.baselineP50} ms  p99 ${r.baselineP99} ms  ${r.baseline.cpuUsPerRequest.toFixed(0)} µs CPU/req  (plain node:https, same cert/key, fixed body)`,
     `  ratio:    ${pct}% of baseline rate; ${(r.cpuRatio * 100).toFixed(1)}% by CPU per request`,
+    ...(r.jsonFloor
+      ? [
+          `  floor:    a plain node:https server that only JSON.parses each body: ${r.jsonFloor.rps.toFixed(0)} req/s = ${(r.jsonFloor.ratio * 100).toFixed(1)}% of baseline  p50 ${r.jsonFloor.p50} ms  p99 ${r.jsonFloor.p99} ms`,
+        ]
+      : []),
   ].join("\n");
 }
