@@ -13,7 +13,7 @@ import { resolveConfig } from "../src/config/resolve.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
-import { freePort } from "./lib/free-port.js";
+import { freePort } from "../test/helpers/free-port.js";
 import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 
 const TARGET = 0.7;

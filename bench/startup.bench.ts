@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:https";
-import { freePort } from "./lib/free-port.js";
+import { freePort } from "../test/helpers/free-port.js";
 
 const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 1000);

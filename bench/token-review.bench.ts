@@ -36,7 +36,7 @@ import { createLogger } from "../src/lib/logger.js";
 import { startApp, type App } from "../src/server/app.js";
 import { formatBaseline, httpsCall, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 import { cpuMicrosPerCallConcurrent } from "./lib/cpu-time.js";
-import { freePort } from "./lib/free-port.js";
+import { freePort } from "../test/helpers/free-port.js";
 
 const TOKENS = 1000;
 const SERVICE_ACCOUNTS = 100;

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from "../../src/lib/logger.js";
 import { tempDir, writeFiles } from "./tmp.js";
 import { writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
+import { freePort } from "./free-port.js";
 
 export interface TestServer {
   app: App;
@@ -62,15 +63,4 @@ export async function startTestServer(
   };
 }
 
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const p = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(p));
-    });
-    s.on("error", reject);
-  });
-}
+export { freePort };
