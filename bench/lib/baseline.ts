@@ -10,10 +10,11 @@
 import { createServer, request as httpsRequest, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
 import { writeFile } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
+import { runJsonChild } from "./json-child.js";
 
 export interface BaselineOptions {
   readonly name: string;
@@ -143,7 +144,7 @@ async function measure(l: Load): Promise<LoadFigures> {
   return { ...r, cpuUsPerRequest: r.requests > 0 ? (used.user + used.system) / r.requests : 0 };
 }
 
-function runAutocannon(l: Load): Promise<AutocannonFigures> {
+async function runAutocannon(l: Load): Promise<AutocannonFigures> {
   const opts = {
     url: l.url,
     connections: l.connections,
@@ -153,34 +154,17 @@ function runAutocannon(l: Load): Promise<AutocannonFigures> {
     tlsOptions: { ca: l.ca },
     requests: l.bodies.map((body) => ({ method: l.method, headers: l.headers, body })),
   };
-  return new Promise((resolve, reject) => {
-    const child = PIN
-      ? spawn("taskset", ["-c", "1", process.execPath, "-e", RUNNER_SOURCE], {
-          stdio: ["pipe", "pipe", "inherit"],
-        })
-      : spawn(process.execPath, ["-e", RUNNER_SOURCE], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    const guard = setTimeout(() => child.kill("SIGKILL"), (l.durationSec + 20) * 1000);
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("error", (e) => {
-      clearTimeout(guard);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      const line = out.trim().split("\n").pop() ?? "";
-      let m: { ok: true; r: AutocannonFigures } | { ok: false; error: string };
-      try {
-        m = JSON.parse(line) as typeof m;
-      } catch {
-        reject(new Error(`autocannon ended (code ${code}, signal ${signal}) without a result`));
-        return;
-      }
-      if (m.ok) resolve(m.r);
-      else reject(new Error(m.error));
-    });
-    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, opts }));
-  });
+  const node = [process.execPath, "-e", RUNNER_SOURCE];
+  const [command, ...args] = PIN ? ["taskset", "-c", "1", ...node] : node;
+  const m = (await runJsonChild(
+    command!,
+    args,
+    { autocannon: AUTOCANNON, opts },
+    (l.durationSec + 20) * 1000,
+    "autocannon",
+  )) as { ok: true; r: AutocannonFigures } | { ok: false; error: string };
+  if (!m.ok) throw new Error(m.error);
+  return m.r;
 }
 
 /** One request with node:https; resolves with the status and body. */

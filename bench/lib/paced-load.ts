@@ -11,10 +11,10 @@
  * Runs in a child process (its own core, like autocannon in baseline.ts): the parent writes the
  * options as JSON to stdin, the child writes one JSON line of figures to stdout.
  */
-import { spawn } from "node:child_process";
 import { isIP } from "node:net";
 import { connect, type TLSSocket } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { runJsonChild } from "./json-child.js";
 
 export interface PacedLoadOptions {
   readonly url: string;
@@ -58,27 +58,13 @@ export function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadFigures> {
     return Promise.reject(
       new Error("pacedLoad: rate > 0, 0 < durationSec ≤ 30, connections ≥ 1 and a body are needed"),
     );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child"], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    let out = "";
-    const guard = setTimeout(() => child.kill("SIGKILL"), (o.durationSec + 30) * 1000);
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("error", (e) => {
-      clearTimeout(guard);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      try {
-        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as PacedLoadFigures);
-      } catch {
-        reject(new Error(`paced load ended (code ${code}, signal ${signal}) without figures`));
-      }
-    });
-    child.stdin.end(JSON.stringify(o));
-  });
+  return runJsonChild(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--child"],
+    o,
+    (o.durationSec + 30) * 1000,
+    "paced load",
+  ) as Promise<PacedLoadFigures>;
 }
 
 /** The nearest-rank percentile of sorted values. */
