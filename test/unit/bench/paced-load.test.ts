@@ -71,6 +71,30 @@ test("sends rate × duration requests, reads split responses, counts non-2xx ans
   assert.ok(f.rps > 150 && f.rps <= 200, `rps ${f.rps}`);
 });
 
+test("chunked answers (no Content-Length) are read to their end", async (t) => {
+  const { url, ca } = await serve(t, (req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"part":1,');
+      setImmediate(() => res.end('"text":"0\\r\\n"}'));
+    });
+  });
+  const f = await pacedLoad({
+    url,
+    ca,
+    method: "POST",
+    headers: {},
+    bodies: ["x"],
+    rate: 100,
+    connections: 2,
+    durationSec: 1,
+  });
+  assert.equal(f.answered, 100);
+  assert.equal(f.errors, 0);
+  assert.equal(f.non2xx, 0);
+});
+
 test("a slow server's delay and queueing show in the latencies", async (t) => {
   const { url, ca } = await serve(t, (req, res) => {
     req.resume();
