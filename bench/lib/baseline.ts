@@ -79,6 +79,11 @@ export interface BaselineResult extends LoadFigures {
   readonly baseline: LoadFigures;
   /** With `jsonFloor`: the plain server that parses each body, and its rate over the baseline's. */
   readonly jsonFloor?: LoadFigures & { readonly ratio: number };
+  /**
+   * The endpoint's rate over the baseline's in each pair of adjacent rounds: on a machine whose speed
+   * drifts, their spread shows how far one figure can be trusted.
+   */
+  readonly roundRatios: readonly number[];
 }
 
 const MAX_DURATION_SEC = 10;
@@ -288,6 +293,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
   }
   const target = combine(targetRuns, durationSec);
   const baseline = combine(baselineRuns, durationSec);
+  const roundRatios = targetRuns.map((t, i) => (baselineRuns[i]!.rps > 0 ? t.rps / baselineRuns[i]!.rps : 0));
   const jsonFloor = floor ? combine(floorRuns, durationSec) : undefined;
   return {
     name: o.name,
@@ -302,6 +308,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     durationSec,
     rounds,
     baseline,
+    roundRatios,
     ...(jsonFloor
       ? { jsonFloor: { ...jsonFloor, ratio: baseline.rps > 0 ? jsonFloor.rps / baseline.rps : 0 } }
       : {}),
@@ -353,7 +360,7 @@ export function formatBaseline(r: BaselineResult): string {
     `${r.name}: ${r.connections} connections, ${r.durationSec} s per side in ${r.rounds} alternating rounds, ${r.responseBytes}-byte responses`,
     `  endpoint: ${r.rps.toFixed(0)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
     `  baseline: ${r.baselineRps.toFixed(0)} req/s  p50 ${r.baselineP50} ms  p99 ${r.baselineP99} ms  ${r.baseline.cpuUsPerRequest.toFixed(0)} µs CPU/req  (plain node:https, same cert/key, fixed body)`,
-    `  ratio:    ${pct}% of baseline rate; ${(r.cpuRatio * 100).toFixed(1)}% by CPU per request`,
+    `  ratio:    ${pct}% of baseline rate; ${(r.cpuRatio * 100).toFixed(1)}% by CPU per request; rounds ${r.roundRatios.map((x) => `${(x * 100).toFixed(0)}%`).join(" ")}`,
     ...(r.jsonFloor
       ? [
           `  floor:    a plain node:https server that only JSON.parses each body: ${r.jsonFloor.rps.toFixed(0)} req/s = ${(r.jsonFloor.ratio * 100).toFixed(1)}% of baseline  p50 ${r.jsonFloor.p50} ms  p99 ${r.jsonFloor.p99} ms`,
