@@ -21,7 +21,13 @@ import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
 import { registerTenancyRoutes, VALIDATE_PATH } from "../src/server/routes/tenancy.js";
-import { formatBaseline, httpsCall, runWithBaseline, startBaselineServer } from "./lib/baseline.js";
+import {
+  formatBaseline,
+  jsonWebhookLoad,
+  httpsCall,
+  runWithBaseline,
+  startBaselineServer,
+} from "./lib/baseline.js";
 import { pacedLoad, type PacedLoadFigures } from "./lib/paced-load.js";
 
 const TARGET_RATIO = 0.4;
@@ -254,14 +260,8 @@ async function main(): Promise<void> {
         throw new Error(`unexpected verdicts ${verdicts.join()}`);
 
       const result = await runWithBaseline({
-        jsonFloor: true,
+        ...jsonWebhookLoad(app, VALIDATE_PATH),
         name: "POST /admission/validate (restricted + tenancy)",
-        url,
-        ca,
-        cert: app.tls.cert,
-        key: app.tls.key,
-        method: "POST",
-        headers: { "content-type": "application/json" },
         bodies,
         connections: Number(args.connections),
         durationSec: Number(args.duration),

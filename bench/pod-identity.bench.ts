@@ -14,7 +14,7 @@ import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startApp } from "../src/server/app.js";
 import { registerPodIdentityRoutes, POD_IDENTITY_PATH } from "../src/server/routes/pod-identity.js";
-import { formatBaseline, runWithBaseline } from "./lib/baseline.js";
+import { formatBaseline, jsonWebhookLoad, runWithBaseline } from "./lib/baseline.js";
 import { cpuMicrosPerCallAsync } from "./lib/cpu-time.js";
 import { parseAdmissionReview, serializeAdmissionReview } from "../src/admission/review.js";
 import { reviewPodIdentity } from "../src/admission/pod-identity/review-pod.js";
@@ -297,14 +297,8 @@ async function main(): Promise<void> {
         return;
       }
       const result = await runWithBaseline({
-        jsonFloor: true,
+        ...jsonWebhookLoad(app, POD_IDENTITY_PATH),
         name: `POST /admission/pod-identity (${args.pod} pods)`,
-        url: app.listener!.url + POD_IDENTITY_PATH,
-        ca: app.tls.ca ?? app.tls.cert,
-        cert: app.tls.cert,
-        key: app.tls.key,
-        method: "POST",
-        headers: { "content-type": "application/json" },
         bodies,
         connections: Number(args.connections),
         durationSec: Number(args.duration),

@@ -30,7 +30,7 @@ import type { Attributes } from "../src/rbac/types.js";
 import { startApp, type App } from "../src/server/app.js";
 import { logReason } from "../src/server/routes/authz.js";
 import { freePort } from "../test/helpers/server.js";
-import { formatBaseline, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
+import { formatBaseline, jsonWebhookLoad, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 import { cpuMicrosPerCall } from "./lib/cpu-time.js";
 import { generate } from "./rbac.bench.js";
 
@@ -156,14 +156,8 @@ async function main(): Promise<void> {
       for (const level of ["info", "warn"] as const) {
         log.set(level);
         const result = await runWithBaseline({
-          jsonFloor: true,
+          ...jsonWebhookLoad(app, "/authorize"),
           name: `POST /authorize (log level ${level})`,
-          url: app.listener!.url + "/authorize",
-          ca: app.tls.ca ?? app.tls.cert,
-          cert: app.tls.cert,
-          key: app.tls.key,
-          method: "POST",
-          headers: { "content-type": "application/json" },
           bodies,
           connections: Number(args.connections),
           durationSec: Number(args.duration),

@@ -34,7 +34,13 @@ import { ensureTls } from "../src/keys/tls.js";
 import { systemClock } from "../src/lib/clock.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startApp, type App } from "../src/server/app.js";
-import { formatBaseline, httpsCall, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
+import {
+  formatBaseline,
+  jsonWebhookLoad,
+  httpsCall,
+  runWithBaseline,
+  type BaselineResult,
+} from "./lib/baseline.js";
 import { cpuMicrosPerCallConcurrent } from "./lib/cpu-time.js";
 import { freePort } from "../test/helpers/free-port.js";
 
@@ -288,14 +294,8 @@ async function measureScenario(app: App, scenario: Scenario, tokens: readonly st
     return { scenario, target: TARGETS[scenario], load: 0, inProcessUs: await inProcess(app, tokens) };
   }
   const result = await runWithBaseline({
-    jsonFloor: true,
+    ...jsonWebhookLoad(app, "/authenticate"),
     name: TITLES[scenario],
-    url: `${app.listener!.url}/authenticate`,
-    ca: app.tls.ca ?? app.tls.cert,
-    cert: app.tls.cert,
-    key: app.tls.key,
-    method: "POST",
-    headers: { "content-type": "application/json" },
     bodies,
     connections: Number(args.connections),
     durationSec: Number(args.duration),

@@ -237,6 +237,29 @@ export async function startBaselineServer(
   return { server, url: `https://127.0.0.1:${port}/` };
 }
 
+/**
+ * What the JSON webhook benchmarks share: POSTs of JSON bodies to `path` on a running kubeiam app,
+ * trusting its CA, the baseline serving its certificate and key, and the JSON floor beside it.
+ */
+export function jsonWebhookLoad(
+  app: {
+    readonly tls: { readonly ca: string | undefined; readonly cert: string; readonly key: string };
+    readonly listener?: { readonly url: string } | undefined;
+  },
+  path: string,
+): Pick<BaselineOptions, "url" | "ca" | "cert" | "key" | "method" | "headers" | "jsonFloor"> {
+  if (!app.listener) throw new Error("jsonWebhookLoad: the app is not listening");
+  return {
+    url: app.listener.url + path,
+    ca: app.tls.ca ?? app.tls.cert,
+    cert: app.tls.cert,
+    key: app.tls.key,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    jsonFloor: true,
+  };
+}
+
 /** Loads the endpoint, then the baseline, with the same connections, duration and requests. */
 export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResult> {
   const bodies = o.bodies ?? (o.body === undefined ? [""] : [o.body]);

@@ -8,13 +8,18 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ensureTls } from "../../../src/keys/tls.js";
-import { pacedLoad } from "../../../bench/lib/paced-load.js";
+import { pacedLoad, type PacedLoadFigures, type PacedLoadOptions } from "../../../bench/lib/paced-load.js";
 import { tempDir } from "../../helpers/tmp.js";
 
 async function serve(
   t: { after(fn: () => Promise<void> | void): void },
   handler: Parameters<typeof createServer>[1],
-): Promise<{ url: string; ca: string }> {
+): Promise<{
+  url: string;
+  ca: string;
+  /** One second of POSTs of "x" at `rate` over `connections`, or with other options. */
+  load: (o: Partial<PacedLoadOptions> & { rate: number; connections: number }) => Promise<PacedLoadFigures>;
+}> {
   const tls = await ensureTls(await tempDir(t), { names: ["127.0.0.1"], now: Date.now() });
   const server: Server = createServer({ cert: tls.cert, key: tls.key, keepAlive: true }, handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -25,16 +30,19 @@ async function serve(
         server.close(() => resolve());
       }),
   );
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/review`;
+  const ca = tls.ca ?? tls.cert;
   return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/review`,
-    ca: tls.ca ?? tls.cert,
+    url,
+    ca,
+    load: (o) => pacedLoad({ url, ca, method: "POST", headers: {}, bodies: ["x"], durationSec: 1, ...o }),
   };
 }
 
 test("sends rate × duration requests, reads split responses, counts non-2xx answers", async (t) => {
   let seen = 0;
   const bodies: string[] = [];
-  const { url, ca } = await serve(t, (req, res) => {
+  const { load } = await serve(t, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -51,15 +59,11 @@ test("sends rate × duration requests, reads split responses, counts non-2xx ans
       setImmediate(() => res.end(body.subarray(100)));
     });
   });
-  const f = await pacedLoad({
-    url,
-    ca,
-    method: "POST",
+  const f = await load({
     headers: { "content-type": "application/json" },
     bodies: ['{"a":1}', '{"b":2}'],
     rate: 200,
     connections: 4,
-    durationSec: 1,
   });
   assert.equal(f.sent, 200);
   assert.equal(f.answered, 200);
@@ -72,7 +76,7 @@ test("sends rate × duration requests, reads split responses, counts non-2xx ans
 });
 
 test("chunked answers (no Content-Length) are read to their end", async (t) => {
-  const { url, ca } = await serve(t, (req, res) => {
+  const { load } = await serve(t, (req, res) => {
     req.resume();
     req.on("end", () => {
       res.writeHead(200, { "content-type": "application/json" });
@@ -80,37 +84,19 @@ test("chunked answers (no Content-Length) are read to their end", async (t) => {
       setImmediate(() => res.end('"text":"0\\r\\n"}'));
     });
   });
-  const f = await pacedLoad({
-    url,
-    ca,
-    method: "POST",
-    headers: {},
-    bodies: ["x"],
-    rate: 100,
-    connections: 2,
-    durationSec: 1,
-  });
+  const f = await load({ rate: 100, connections: 2 });
   assert.equal(f.answered, 100);
   assert.equal(f.errors, 0);
   assert.equal(f.non2xx, 0);
 });
 
 test("a slow server's delay and queueing show in the latencies", async (t) => {
-  const { url, ca } = await serve(t, (req, res) => {
+  const { load } = await serve(t, (req, res) => {
     req.resume();
     req.on("end", () => setTimeout(() => res.end("ok"), 40));
   });
   // 2 connections, 40 ms per answer: at most 50 answers a second, 100 requested
-  const f = await pacedLoad({
-    url,
-    ca,
-    method: "POST",
-    headers: {},
-    bodies: ["x"],
-    rate: 100,
-    connections: 2,
-    durationSec: 1,
-  });
+  const f = await load({ rate: 100, connections: 2 });
   assert.equal(f.answered, 100);
   assert.ok(f.p50 >= 40, `p50 ${f.p50}`);
   assert.ok(f.max >= 400, `the queue grows: max ${f.max}`);
@@ -119,23 +105,14 @@ test("a slow server's delay and queueing show in the latencies", async (t) => {
 
 test("connections the server drops count as errors, and the run still ends", async (t) => {
   let n = 0;
-  const { url, ca } = await serve(t, (req, res) => {
+  const { load } = await serve(t, (req, res) => {
     req.resume();
     req.on("end", () => {
       if (++n % 5 === 0) res.socket?.destroy();
       else res.end("ok");
     });
   });
-  const f = await pacedLoad({
-    url,
-    ca,
-    method: "POST",
-    headers: {},
-    bodies: ["x"],
-    rate: 50,
-    connections: 8,
-    durationSec: 1,
-  });
+  const f = await load({ rate: 50, connections: 8 });
   assert.equal(f.sent, 50);
   assert.ok(f.errors > 0, JSON.stringify(f));
   assert.equal(f.answered + f.errors, 50);
