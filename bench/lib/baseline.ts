@@ -15,6 +15,7 @@ import { Session } from "node:inspector/promises";
 import { writeFile } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
 import { runJsonChild } from "./json-child.js";
+import { formatPerfDiff, perfAvailable, perfRecord } from "./perf-profile.js";
 
 export interface BaselineOptions {
   readonly name: string;
@@ -84,6 +85,8 @@ export interface BaselineResult extends LoadFigures {
    * drifts, their spread shows how far one figure can be trusted.
    */
   readonly roundRatios: readonly number[];
+  /** With KUBEIAM_BENCH_PERF: where the endpoint spends CPU per request that the baseline does not (bench/lib/perf-profile.ts). */
+  readonly perf?: string;
 }
 
 const MAX_DURATION_SEC = 10;
@@ -290,6 +293,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
   const targetRuns: LoadFigures[] = [];
   const baselineRuns: LoadFigures[] = [];
   const floorRuns: LoadFigures[] = [];
+  let perfText: string | undefined;
   try {
     if (warmupSec > 0) {
       await load(o.url, warmupSec);
@@ -307,6 +311,13 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     if (process.env.KUBEIAM_BENCH_PROFILE) {
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, o.name, () => load(o.url, slice));
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, `${o.name} baseline`, () => load(base.url, slice));
+    }
+    const perfDir = process.env.KUBEIAM_BENCH_PERF;
+    if (perfDir && perfAvailable()) {
+      const file = (side: string): string => `${perfDir}/${o.name.replace(/[^A-Za-z0-9._-]+/g, "_")}${side}.perf.data`;
+      const e = await perfRecord(file(""), async () => (await load(o.url, slice)).requests);
+      const b = await perfRecord(file("_baseline"), async () => (await load(base.url, slice)).requests);
+      perfText = formatPerfDiff(e, b);
     }
   } finally {
     for (const side of floor ? [base, floor] : [base]) {
@@ -332,6 +343,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     rounds,
     baseline,
     roundRatios,
+    ...(perfText ? { perf: perfText } : {}),
     ...(jsonFloor
       ? { jsonFloor: { ...jsonFloor, ratio: baseline.rps > 0 ? jsonFloor.rps / baseline.rps : 0 } }
       : {}),
@@ -389,5 +401,6 @@ export function formatBaseline(r: BaselineResult): string {
           `  floor:    a plain node:https server that only JSON.parses each body: ${r.jsonFloor.rps.toFixed(0)} req/s = ${(r.jsonFloor.ratio * 100).toFixed(1)}% of baseline  p50 ${r.jsonFloor.p50} ms  p99 ${r.jsonFloor.p99} ms`,
         ]
       : []),
+    ...(r.perf ? [r.perf] : []),
   ].join("\n");
 }

@@ -9,10 +9,11 @@
  * - `cachedAuthenticator`: a bounded LRU of verified tokens keyed by SHA-256 of (audiences, token);
  *   only successes are cached, never beyond the credential's own expiry.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Reason } from "../lib/decision.js";
 import { aggregateMessage } from "./lib/go-format.js";
 import type { AuthnContext, AuthnOk, AuthnResult, Authenticator } from "./types.js";
+import { isoTime } from "../lib/iso-time.js";
 
 export interface UnionOptions {
   /** Stop at the first error instead of trying the rest (kube's `NewFailOnError`). */
@@ -107,12 +108,11 @@ interface Entry {
 
 /** The cache key: SHA-256 over the audiences and the token, so a token never sits in memory as a key. */
 export function tokenCacheKey(token: string, audiences: readonly string[] | undefined): string {
-  const h = createHash("sha256");
-  if (audiences === undefined) h.update("\u0000");
-  else for (const a of audiences) h.update(`${a.length}:${a}`);
-  h.update("\u0001");
-  h.update(token);
-  return h.digest("base64url");
+  let prefix = "";
+  if (audiences === undefined) prefix = "\u0000";
+  else for (const a of audiences) prefix += `${a.length}:${a}`;
+  // One-shot hash: half the cost of a Hash object per TokenReview (docs/performance.md).
+  return hash("sha256", prefix + "\u0001" + token, "base64url");
 }
 
 export function cachedAuthenticator(inner: Authenticator, opts: TokenCacheOptions): CachedAuthenticator {
@@ -153,7 +153,7 @@ export function cachedAuthenticator(inner: Authenticator, opts: TokenCacheOption
           hits++;
           entries.delete(key);
           entries.set(key, e);
-          return { ...e.result, reasons: [...e.result.reasons, { check: "authn.cache", ok: true, message: `served from the verified-token cache (cached until ${new Date(e.until).toISOString()})` }] };
+          return { ...e.result, reasons: [...e.result.reasons, { check: "authn.cache", ok: true, message: `served from the verified-token cache (cached until ${isoTime(e.until)})` }] };
         }
         entries.delete(key);
       }

@@ -6,6 +6,7 @@
  * logged; bench/sar.bench.ts). Pending lines are written at the latest when the process exits.
  */
 import { redact } from "./redact.js";
+import { isoTime } from "./iso-time.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -73,7 +74,7 @@ export function createLogger(
   const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, redacted = false): void => {
     if (ORDER[lvl] < min) return;
     const rec = {
-      time: new Date(now()).toISOString(),
+      time: isoTime(now()),
       level: lvl,
       msg,
       ...(fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : {}),

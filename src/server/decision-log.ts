@@ -12,6 +12,7 @@ import type { DecisionKind, DecisionRecord, DecisionSink, Reason } from "../lib/
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { redactRecord } from "../lib/redact.js";
+import { isoTime } from "../lib/iso-time.js";
 
 type Recorded = Omit<DecisionRecord, "time">;
 
@@ -89,7 +90,7 @@ function redactedOf(s: Slot): DecisionRecord {
   if (s.redacted) return s.redacted;
   const r = s.rec.reasons;
   return (s.redacted = redactRecord({
-    time: new Date(s.at).toISOString(),
+    time: isoTime(s.at),
     ...s.rec,
     reasons: typeof r === "function" ? r() : r,
   }));

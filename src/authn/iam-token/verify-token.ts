@@ -10,6 +10,7 @@ import { goAtoi, goEqualFold, goQuote, goToLower, binaryToText, bytesToBinary } 
 import { parseAmzDate } from "./lib/go-time.js";
 import { goParseQuery, goParseUrl } from "./lib/go-url.js";
 import { verifyStsHost, type Partition } from "./sts-hosts.js";
+import { isoTime } from "../../lib/iso-time.js";
 
 export const TOKEN_PREFIX = "k8s-aws-v1.";
 export const MAX_TOKEN_BYTES = 4096;
@@ -335,7 +336,7 @@ export function verifyIamTokenFormat(token: string, opts: VerifyTokenOptions): V
       {
         check: "iam-token.format",
         ok: true,
-        message: `Token is a presigned GetCallerIdentity URL for ${binaryToText(url.host)} (host rule: ${host.rule}); it is replayable until ${new Date(Number(expiresNs / 1_000_000n)).toISOString()}.`,
+        message: `Token is a presigned GetCallerIdentity URL for ${binaryToText(url.host)} (host rule: ${host.rule}); it is replayable until ${isoTime(Number(expiresNs / 1_000_000n))}.`,
         source: binaryToText(url.host),
       },
     ],

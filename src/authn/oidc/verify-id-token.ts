@@ -11,6 +11,7 @@ import { goQuote, goQuoteList, goTime } from "../lib/go-format.js";
 import { UTF8_DECODER, decodeBase64UrlRaw, goField, isJsonObject, parseJwsHeader, type JwtParts } from "../jwt-precheck.js";
 import { verifyJwsSignature } from "../../lib/verify-jws.js";
 import type { KeySource, VerificationKey } from "../types.js";
+import { isoTime } from "../../lib/iso-time.js";
 
 export interface IdTokenVerifierConfig {
   issuer: string;
@@ -152,7 +153,7 @@ export async function verifyIdToken(token: string, cfg: IdTokenVerifierConfig, k
   if (t.nbf !== undefined && nowMs + 60_000 < t.nbf * 1000) {
     return fail("oidc.not-before", `oidc: current time ${goTimeMs(nowMs)} before the nbf (not before) time: ${goTime(t.nbf)}`);
   }
-  reasons.push({ check: "oidc.expiry", ok: true, message: `token valid until ${new Date(t.exp * 1000).toISOString()}` });
+  reasons.push({ check: "oidc.expiry", ok: true, message: `token valid until ${isoTime(t.exp * 1000)}` });
   if (cfg.audiences.length > 1 && !t.aud.some((a) => cfg.audiences.includes(a))) {
     return fail("oidc.audience", `oidc: expected audience in ${goQuoteList([...new Set(cfg.audiences)].sort())} got ${goQuoteList(t.aud)}`);
   }

@@ -8,6 +8,7 @@ import type { Reason } from "../../lib/decision.js";
 import type { KubeObject, ObjectKey } from "../../store/types.js";
 import type { BoundPrivateClaims, PublicClaims } from "./lib/decode-claims.js";
 import type { ServiceAccountInfo } from "./user-info.js";
+import { isoTime } from "../../lib/iso-time.js";
 
 /** Synchronous object lookup (the store cache). */
 export interface ObjectLookup {
@@ -31,7 +32,7 @@ export function validateBoundClaims(pub: PublicClaims, priv: BoundPrivateClaims,
   if (pub.nbf !== undefined && nowMs + LEEWAY_MS < pub.nbf * 1000) return fail("sa.not-before", "service account token is not valid yet");
   if (pub.exp !== undefined && nowMs - LEEWAY_MS > pub.exp * 1000) return fail("sa.expiry", "service account token has expired");
   if (pub.iat !== undefined && nowMs + LEEWAY_MS < pub.iat * 1000) return fail("sa.issued-at", "service account token is issued in the future");
-  const reasons: Reason[] = [{ check: "sa.time", ok: true, message: pub.exp === undefined ? "token has no expiry" : `token valid until ${new Date(pub.exp * 1000).toISOString()} (60 s leeway)` }];
+  const reasons: Reason[] = [{ check: "sa.time", ok: true, message: pub.exp === undefined ? "token has no expiry" : `token valid until ${isoTime(pub.exp * 1000)} (60 s leeway)` }];
 
   const invalidIfDeletedBefore = nowMs - LEEWAY_MS;
   const gone = (o: KubeObject): boolean => {

@@ -1,6 +1,7 @@
 /** The authenticator chain (kube's union semantics) and the verified-token cache. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { audienceAgnostic, cachedAuthenticator, orderedChain, tokenCacheKey, unionAuthenticator } from "../../../src/authn/chain.js";
 import { aggregateMessage, goQuote, goQuoteList, goTime } from "../../../src/authn/lib/go-format.js";
 import type { AuthnResult, Authenticator } from "../../../src/authn/types.js";
@@ -104,6 +105,11 @@ test("cache keys never contain the token and separate audiences", () => {
   assert.ok(!k.includes("secret"));
   assert.notEqual(k, tokenCacheKey("secret-token", []));
   assert.notEqual(tokenCacheKey("t", ["a", "b"]), tokenCacheKey("t", ["ab"]));
+  // The key is SHA-256 over length-prefixed audiences (or NUL for none), 0x01 and the token, UTF-8.
+  const sha = (s: string): string => createHash("sha256").update(s, "utf8").digest("base64url");
+  assert.equal(tokenCacheKey("tök", ["a", "bc"]), sha("1:a2:bc\u0001tök"));
+  assert.equal(tokenCacheKey("t", undefined), sha("\u0000\u0001t"));
+  assert.equal(tokenCacheKey("t", []), sha("\u0001t"));
 });
 
 test("go formatting used in upstream messages", () => {
