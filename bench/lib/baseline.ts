@@ -314,9 +314,8 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     }
     const perfDir = process.env.KUBEIAM_BENCH_PERF;
     if (perfDir && perfAvailable()) {
-      const file = (side: string): string => `${perfDir}/${o.name.replace(/[^A-Za-z0-9._-]+/g, "_")}${side}.perf.data`;
-      const e = await perfRecord(file(""), async () => (await load(o.url, slice)).requests);
-      const b = await perfRecord(file("_baseline"), async () => (await load(base.url, slice)).requests);
+      const e = await perfRecord(outFile(perfDir, o.name, ".perf.data"), async () => (await load(o.url, slice)).requests);
+      const b = await perfRecord(outFile(perfDir, `${o.name} baseline`, ".perf.data"), async () => (await load(base.url, slice)).requests);
       perfText = formatPerfDiff(e, b);
     }
   } finally {
@@ -350,6 +349,11 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
   };
 }
 
+/** DIR/<name with anything but letters, digits, ".", "_" and "-" as "_"><ext>. */
+function outFile(dir: string, name: string, ext: string): string {
+  return `${dir}/${name.replace(/[^A-Za-z0-9._-]+/g, "_")}${ext}`;
+}
+
 /**
  * With KUBEIAM_BENCH_PROFILE=DIR, one more endpoint round and one more baseline round run under the
  * V8 CPU profiler; the profiles are written to DIR/<name>.cpuprofile and DIR/<name>_baseline.cpuprofile
@@ -364,7 +368,7 @@ async function profileLoad(dir: string, name: string, run: () => Promise<unknown
     await session.post("Profiler.start");
     await run();
     const { profile } = await session.post("Profiler.stop");
-    const file = `${dir}/${name.replace(/[^A-Za-z0-9._-]+/g, "_")}.cpuprofile`;
+    const file = outFile(dir, name, ".cpuprofile");
     await writeFile(file, JSON.stringify(profile));
     process.stderr.write(`profile of one endpoint round written to ${file}\n`);
   } finally {

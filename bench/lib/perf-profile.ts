@@ -36,9 +36,16 @@ export async function perfRecord(file: string, run: () => Promise<number>): Prom
   });
   let err = "";
   rec.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  // Listened for from the start: perf may fail (no permission) and exit while the load runs.
+  const exited = new Promise<number | null>((resolve) => {
+    rec.once("exit", resolve);
+    rec.once("error", (e) => {
+      err += e.message;
+      resolve(null);
+    });
+  });
   await new Promise((r) => setTimeout(r, 300)); // perf attaches to every thread
   const requests = await run();
-  const exited = new Promise<number | null>((resolve) => rec.once("exit", resolve));
   rec.kill("SIGINT");
   if ((await exited) !== 0 && !err.includes("Captured")) throw new Error(`perf record failed: ${err.trim()}`);
   return summarize(file, requests);

@@ -8,10 +8,10 @@ let second = Number.NaN;
 let prefix = "";
 
 export function isoTime(ms: number): string {
-  const s = Math.floor(ms / 1000);
   // Whole milliseconds only, inside the years toISOString writes with four digits; anything else
   // (fractions, NaN, far dates) gets toISOString's own answer or error.
   if (!Number.isInteger(ms) || ms < 0 || ms >= 253402300800000) return new Date(ms).toISOString();
+  const s = Math.floor(ms / 1000);
   if (s !== second) {
     prefix = new Date(s * 1000).toISOString().slice(0, 20); // YYYY-MM-DDTHH:MM:SS.
     second = s;
