@@ -1,12 +1,12 @@
 /**
  * The one HTTPS listener: dispatches to the router, counts, times, and maps failures to replies.
  */
-import { createServer, type Server } from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { KubeiamError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { DEFAULT_BODY_LIMIT, readBody, sendError, sendJson, type HttpRequest } from "./http.js";
+import { DEFAULT_BODY_LIMIT, sendError, sendJson, type HttpRequest, type HttpResponse } from "./http.js";
+import { Http1Server } from "./http1/server.js";
 import type { Metrics } from "./metrics.js";
 import type { Router } from "./router.js";
 
@@ -27,15 +27,19 @@ export interface HttpsOptions {
   metrics: Metrics;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
-  const server = createServer({ cert: o.cert, key: o.key, keepAlive: true }, (req, res) => {
-    void dispatch(o, req, res);
+  const http = new Http1Server({
+    cert: o.cert,
+    key: o.key,
+    keepAliveTimeoutMs: 65_000,
+    requestTimeoutMs: 30_000,
+    bodyLimit: (method, path) => {
+      const route = o.router.match(method, path);
+      return typeof route === "object" ? (route.bodyLimit ?? DEFAULT_BODY_LIMIT) : DEFAULT_BODY_LIMIT;
+    },
+    handle: (req, res) => void dispatch(o, req, res),
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  const server = http.tls;
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       const why = e.code === "EADDRINUSE" ? "the address is already in use (is another kubeiam running? choose another with --listen)" : e.code === "EACCES" ? "permission denied (ports below 1024 need privileges; choose another with --listen)" : e.code === "EADDRNOTAVAIL" ? "the address is not on this machine" : e.message;
@@ -55,23 +59,14 @@ export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
     server,
     url: `https://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Requests in flight get a short grace period, then connections are cut.
-        setTimeout(() => server.closeAllConnections(), 5000).unref();
-      }),
+    // Requests in flight get a short grace period, then connections are cut.
+    close: () => http.close(5000),
   };
 }
 
-async function dispatch(o: HttpsOptions, raw: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(o: HttpsOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
   const start = process.hrtime.bigint();
-  const url = raw.url ?? "/";
-  const q = url.indexOf("?");
-  const path = q < 0 ? url : url.slice(0, q);
-  const rawQuery = q < 0 ? "" : url.slice(q + 1);
-  const method = raw.method ?? "GET";
+  const { method, path } = req;
   const route = o.router.match(method, path);
   let routeName = "unmatched";
   try {
@@ -84,19 +79,6 @@ async function dispatch(o: HttpsOptions, raw: IncomingMessage, res: ServerRespon
       return;
     }
     routeName = route.name;
-    const body = method === "GET" || method === "HEAD" ? EMPTY : await readBody(raw, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
-    let query: URLSearchParams | undefined;
-    const req: HttpRequest = {
-      method,
-      path,
-      rawQuery,
-      get query() {
-        return (query ??= new URLSearchParams(rawQuery));
-      },
-      headers: raw.headers,
-      body,
-      raw,
-    };
     await route.handler(req, res);
   } catch (e) {
     if (!(e instanceof KubeiamError) || e.code === "INTERNAL") {

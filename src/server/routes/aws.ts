@@ -4,10 +4,9 @@
  * `x-kubeiam-explain` header (the body keeps AWS's wording). `POST /sts/explain` (admin) answers
  * the AssumeRoleWithWebIdentity decision for a token and role as JSON, without issuing anything.
  */
-import type { ServerResponse } from "node:http";
 import { requireAdmin } from "../admin-token.js";
 import type { App } from "../app.js";
-import { parseJsonBody, sendJson, type HttpRequest } from "../http.js";
+import { parseJsonBody, sendJson, type HttpRequest, type HttpResponse } from "../http.js";
 import type { AwsService } from "../../sts/service.js";
 import { KubeiamError } from "../../lib/errors.js";
 import type { Reason } from "../../lib/decision.js";
@@ -78,13 +77,13 @@ function explainParams(body: Record<string, unknown>): Map<string, string> {
 }
 
 export function registerAwsRoutes(app: App, aws: AwsService): void {
-  const handler = async (req: HttpRequest, res: ServerResponse): Promise<void> => {
+  const handler = async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const ct = req.headers["content-type"];
     const r = await aws.handle({
       method: req.method,
       path: req.path,
       rawQuery: req.rawQuery,
-      headers: req.raw.headersDistinct,
+      headers: req.headersDistinct,
       body: req.body,
       contentType: typeof ct === "string" ? ct : undefined,
       accept: req.headers.accept,

@@ -27,7 +27,7 @@ export function registerCoreRoutes(app: App): void {
         if ((kind === undefined || d.kind === kind) && (allowed === undefined || d.allowed === allowed)) res.write(JSON.stringify(d) + "\n");
       });
       const ping = setInterval(() => res.write("\n"), 15_000);
-      req.raw.on("close", () => {
+      req.onClose(() => {
         stop();
         clearInterval(ping);
       });

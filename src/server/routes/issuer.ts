@@ -4,11 +4,10 @@
  */
 import type { App } from "../app.js";
 import { requireAdmin } from "../admin-token.js";
-import { parseJsonBody, sendJson, type HttpRequest } from "../http.js";
+import { parseJsonBody, sendJson, type HttpRequest, type HttpResponse } from "../http.js";
 import { DISCOVERY_PATH, JWKS_PATH, discoveryDocument } from "../../issuer/discovery.js";
 import { createServiceAccountToken } from "../../issuer/create-token.js";
 import { KubeiamError } from "../../lib/errors.js";
-import type { ServerResponse } from "node:http";
 
 const TOKEN_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/;
 
@@ -23,7 +22,7 @@ export function registerIssuerRoutes(app: App): void {
     }
     return discovery;
   };
-  const serveCached = (req: HttpRequest, res: ServerResponse, doc: { body: string; etag: string }, maxAge: number): void => {
+  const serveCached = (req: HttpRequest, res: HttpResponse, doc: { body: string; etag: string }, maxAge: number): void => {
     const headers = { "cache-control": `public, max-age=${maxAge}`, etag: doc.etag };
     if (req.headers["if-none-match"] === doc.etag) {
       res.writeHead(304, headers);

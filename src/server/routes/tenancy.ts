@@ -5,7 +5,6 @@
  * JSON Patch composing pod identity, tenant node isolation, the seccomp default, a unique SELinux MCS
  * level and the tenant label. dryRun requests reserve nothing. Every answer goes to the decision log.
  */
-import type { ServerResponse } from "node:http";
 import type { Reason } from "../../lib/decision.js";
 import { isKubeiamError, KubeiamError } from "../../lib/errors.js";
 import { mutatePodForIdentity } from "../../admission/pod-identity/mutate-pod.js";
@@ -24,7 +23,7 @@ import { BAD_OBJECT_CODES, validateTenancyRequest } from "../../admission/tenanc
 import { isRecord } from "../../tenancy/lib/values.js";
 import type { KubeObject } from "../../store/types.js";
 import type { App } from "../app.js";
-import { sendJson, type HttpRequest } from "../http.js";
+import { sendJson, type HttpRequest, type HttpResponse } from "../http.js";
 
 export const VALIDATE_PATH = "/admission/validate";
 export const MUTATE_PATH = "/admission/mutate";
@@ -95,7 +94,7 @@ export function registerTenancyRoutes(app: App, opts: TenancyRouteOptions = {}):
   const prepare = (
     action: string,
     httpReq: HttpRequest,
-    res: ServerResponse,
+    res: HttpResponse,
   ): { review: AdmissionReview; req: TenancyRequest } | undefined => {
     checkContentType(httpReq);
     // envelope errors (no uid to answer) throw REQUEST_INVALID / REQUEST_TOO_LARGE: HTTP 400 / 413
