@@ -51,7 +51,7 @@ export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
       resolve();
     });
   });
-  server.on("error", (e) => o.logger.error("server error", { error: e.message }));
+  server.on("error", (e: Error) => o.logger.error("server error", { error: e.message }));
   server.on("tlsClientError", (e) => o.logger.debug("tls client error", { error: e.message }));
   const port = (server.address() as AddressInfo).port;
   const host = o.host.includes(":") ? `[${o.host}]` : o.host === "0.0.0.0" ? "127.0.0.1" : o.host;

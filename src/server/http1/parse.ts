@@ -40,8 +40,14 @@ export interface RequestHead {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
-/** Controls other than HTAB are not allowed in a field value (obs-text, 0x80-0xff, is). */
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Whether `s` holds a control character other than HTAB (not allowed in a field value; obs-text, 0x80-0xff, is). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return true;
+  }
+  return false;
+}
 const DIGITS = /^\d{1,15}$/;
 
 /** Trims spaces and tabs only (String#trim also removes characters that are not HTTP whitespace). */
@@ -85,7 +91,7 @@ export function parseHead(buf: Buffer, end: number): RequestHead {
     const rawName = line.slice(0, colon);
     if (!TOKEN.test(rawName)) throw new HttpParseError(400, `invalid header field name on line ${i}`);
     const value = trimOws(line.slice(colon + 1));
-    if (BAD_VALUE.test(value)) throw new HttpParseError(400, `invalid character in header field ${JSON.stringify(rawName)}`);
+    if (hasControl(value)) throw new HttpParseError(400, `invalid character in header field ${JSON.stringify(rawName)}`);
     const name = rawName.toLowerCase();
     fields.push([name, value]);
     switch (name) {
@@ -195,7 +201,7 @@ export function decodeChunked(buf: Buffer, start: number, limit: number, maxLine
     const semi = line.indexOf(";");
     const hex = trimOws(semi < 0 ? line : line.slice(0, semi));
     if (!HEX.test(hex)) throw new HttpParseError(400, "invalid chunk size");
-    if (BAD_VALUE.test(line)) throw new HttpParseError(400, "invalid character in a chunk extension");
+    if (hasControl(line)) throw new HttpParseError(400, "invalid character in a chunk extension");
     const n = parseInt(hex, 16);
     if (n === 0) {
       // Trailer section: field lines up to an empty line.

@@ -125,7 +125,7 @@ class Response implements Http1Response {
     if (this.finished) return;
     if (this.head === "") this.writeHead(this.statusCode);
     const len = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    let out = this.headersSent ? "" : this.headText();
+    const out = this.headersSent ? "" : this.headText();
     if (!this.bodyAllowed || len === 0) {
       if (out !== "") this.conn.send(out);
       return;
@@ -302,7 +302,6 @@ class Connection {
   private dispatch(head: RequestHead, body: Buffer): void {
     const target = head.target;
     const q = target.indexOf("?");
-    const conn = this;
     let headers: IncomingHttpHeaders | undefined;
     let distinct: Record<string, string[]> | undefined;
     let query: URLSearchParams | undefined;
@@ -321,7 +320,7 @@ class Connection {
         return (distinct ??= headersDistinctOf(head.fields));
       },
       body,
-      onClose: (f) => conn.onClose(f),
+      onClose: (f) => this.onClose(f),
     };
     const res = new Response(this, head.method === "HEAD");
     this.server.options.handle(req, res);
