@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { resolveConfig } from "../src/config/resolve.js";
 import { systemClock } from "../src/lib/clock.js";
 import { batchedWriter, createLogger, type Logger, type LogLevel } from "../src/lib/logger.js";
-import { authorize } from "../src/rbac/authorize.js";
+import { authorize, briefReasons } from "../src/rbac/authorize.js";
 import {
   parseSubjectAccessReview,
   renderSubjectAccessReviewResponse,
@@ -28,7 +28,6 @@ import {
 } from "../src/rbac/subject-access-review.js";
 import type { Attributes } from "../src/rbac/types.js";
 import { startApp, type App } from "../src/server/app.js";
-import { logReason } from "../src/server/routes/authz.js";
 import { freePort } from "../test/helpers/server.js";
 import { formatBaseline, jsonWebhookLoad, runWithBaseline, type BaselineResult } from "./lib/baseline.js";
 import { cpuMicrosPerCall } from "./lib/cpu-time.js";
@@ -127,7 +126,7 @@ function profile(app: App, bodies: readonly string[]): Record<string, number> {
         subject: parsed[i]!.attributes.user.name,
         allowed: r.decision === "allow",
         summary: r.reason,
-        reasons: () => r.reasons.map(logReason),
+        reasons: () => briefReasons(r),
       });
     }),
   };

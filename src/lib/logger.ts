@@ -73,13 +73,15 @@ export function createLogger(
   const min = ORDER[level];
   const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, redacted = false): void => {
     if (ORDER[lvl] < min) return;
-    const rec = {
-      time: isoTime(now()),
-      level: lvl,
-      msg,
-      ...(fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : {}),
-    };
-    write(JSON.stringify(rec) + "\n");
+    const safe = fields ? (redacted ? fields : (redact(fields) as Record<string, unknown>)) : undefined;
+    if (safe !== undefined && ("time" in safe || "level" in safe || "msg" in safe)) {
+      write(JSON.stringify({ time: isoTime(now()), level: lvl, msg, ...safe }) + "\n");
+      return;
+    }
+    // The fields' object is serialised as it is and spliced after the three leading keys (no copy).
+    const head = `{"time":"${isoTime(now())}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
+    const body = safe === undefined ? "{}" : JSON.stringify(safe);
+    write(body === "{}" ? `${head}}\n` : `${head},${body.slice(1)}\n`);
   };
   return {
     debug: (m, f) => log("debug", m, f),

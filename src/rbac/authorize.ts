@@ -102,24 +102,27 @@ class AllowedResult implements AuthorizeResult {
   }
   get reasons(): Reason[] {
     if (!this.#reasons) {
-      const { binding, role, subject, ruleIndex, rule } = this.allowedBy;
-      const source = `${binding.kind}/${binding.namespace !== undefined ? `${binding.namespace}/` : ""}${binding.name}`;
-      const who =
-        subject.kind === "ServiceAccount"
-          ? `${subject.kind} ${subject.namespace || (binding.namespace ?? "")}/${subject.name}`
-          : `${subject.kind} ${subject.name}`;
-      this.#reasons = [
-        {
-          check: "rbac.rule",
-          ok: true,
-          message: `${describeRequest(this.attrs)} allowed by ${source} → ${role.kind} ${role.name} to ${who}, rule ${ruleIndex} (${describeRule(rule)})`,
-          source,
-          expected: ruleToWire(rule),
-          actual: requestSummary(this.attrs),
-        },
-      ];
+      const { check, ok, message, source } = this.brief()[0];
+      this.#reasons = [{ check, ok, message, source, expected: ruleToWire(this.rule), actual: requestSummary(this.attrs) }];
     }
     return this.#reasons;
+  }
+  /** The reason without the structured rule and request (what a log line keeps). */
+  brief(): [Reason & { source: string }] {
+    const { binding, role, subject, ruleIndex, rule } = this.allowedBy;
+    const source = `${binding.kind}/${binding.namespace !== undefined ? `${binding.namespace}/` : ""}${binding.name}`;
+    const who =
+      subject.kind === "ServiceAccount"
+        ? `${subject.kind} ${subject.namespace || (binding.namespace ?? "")}/${subject.name}`
+        : `${subject.kind} ${subject.name}`;
+    return [
+      {
+        check: "rbac.rule",
+        ok: true,
+        message: `${describeRequest(this.attrs)} allowed by ${source} → ${role.kind} ${role.name} to ${who}, rule ${ruleIndex} (${describeRule(rule)})`,
+        source,
+      },
+    ];
   }
   toJSON(): object {
     return {
@@ -319,6 +322,15 @@ export function authorize(index: RbacIndex, attrs: Attributes): AuthorizeResult 
     }
   }
   return noOpinionResult(attrs, clusterErrors, examined);
+}
+
+/**
+ * The reasons without their structured `expected`/`actual` (the rule and request as values), as the
+ * decision log keeps them for a webhook review: an allowed review's are built without those.
+ */
+export function briefReasons(r: AuthorizeResult): readonly Reason[] {
+  if (r instanceof AllowedResult) return r.brief();
+  return r.reasons.map((x) => (x.source !== undefined ? { check: x.check, ok: x.ok, message: x.message, source: x.source } : { check: x.check, ok: x.ok, message: x.message }));
 }
 
 /** The shared Decision shape (allowed + reasons) for the decision log and --explain. */

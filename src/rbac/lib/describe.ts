@@ -16,7 +16,16 @@ export function describeUser(u: UserInfo): string {
     : JSON.stringify(u.name);
 }
 
+/** Rules are immutable once parsed: each is described once. */
+const ruleText = new WeakMap<PolicyRule, string>();
+
 export function describeRule(r: PolicyRule): string {
+  let text = ruleText.get(r);
+  if (text === undefined) ruleText.set(r, (text = ruleDescription(r)));
+  return text;
+}
+
+function ruleDescription(r: PolicyRule): string {
   const parts: string[] = [`verbs=[${r.verbs.join(",")}]`];
   if (r.apiGroups.length > 0)
     parts.push(`apiGroups=[${r.apiGroups.map((g) => (g === "" ? '""' : g)).join(",")}]`);

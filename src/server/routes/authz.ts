@@ -1,13 +1,12 @@
 /** `POST /authorize`: the SubjectAccessReview webhook (kube-apiserver --authorization-webhook-config-file). */
 import type { App } from "../app.js";
 import type { RbacIndex } from "../../rbac/rbac-index.js";
-import { authorize } from "../../rbac/authorize.js";
+import { authorize, briefReasons } from "../../rbac/authorize.js";
 import {
   parseSubjectAccessReview,
   renderSubjectAccessReviewResponse,
   subjectAccessReviewStatus,
 } from "../../rbac/subject-access-review.js";
-import type { Reason } from "../../lib/decision.js";
 import { KubeiamError } from "../../lib/errors.js";
 import { sendJson } from "../http.js";
 
@@ -16,18 +15,6 @@ export function describeRequest(a: ReturnType<typeof parseSubjectAccessReview>["
   if (!a.resourceRequest) return `${a.verb} ${a.path}`;
   const res = `${a.resource}${a.subresource ? "/" + a.subresource : ""}${a.apiGroup ? "." + a.apiGroup : ""}`;
   return `${a.verb} ${res}${a.name ? "/" + a.name : ""}${a.namespace ? ` in ${a.namespace}` : " (cluster scope)"}`;
-}
-
-/**
- * A reason as the decision log keeps it for a review: the check, its sentence (which already names
- * the binding, role, rule and request) and its source, without the structured rule and request
- * (`expected`/`actual`). Redacting those on every review cost more than deciding it
- * (bench/sar.bench.ts); `kubeiam rbac can-i --explain -o json` gives them for any request.
- */
-export function logReason(r: Reason): Reason {
-  return r.source !== undefined
-    ? { check: r.check, ok: r.ok, message: r.message, source: r.source }
-    : { check: r.check, ok: r.ok, message: r.message };
 }
 
 export function registerAuthzRoutes(app: App, index: RbacIndex): void {
@@ -51,7 +38,10 @@ export function registerAuthzRoutes(app: App, index: RbacIndex): void {
         subject: sar.attributes.user.name,
         allowed,
         summary: `${describeRequest(sar.attributes)}: ${allowed ? result.reason : `no RBAC rule allows it${result.reason ? ` (${result.reason})` : ""}`}`,
-        reasons: () => result.reasons.map(logReason),
+        // The sentences (which name the binding, role, rule and request) without the structured rule and
+        // request: building and redacting those on every review cost more than deciding it
+        // (bench/sar.bench.ts); `kubeiam rbac can-i --explain -o json` gives them for any request.
+        reasons: () => briefReasons(result),
       });
       sendJson(res, 200, response);
     },
