@@ -16,6 +16,7 @@ import { writeFile } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
 import { runJsonChild } from "./json-child.js";
 import { formatPerfDiff, perfAvailable, perfRecord } from "./perf-profile.js";
+import { Http1Server } from "../../src/server/http1/server.js";
 
 export interface BaselineOptions {
   readonly name: string;
@@ -80,6 +81,12 @@ export interface BaselineResult extends LoadFigures {
   readonly baseline: LoadFigures;
   /** With `jsonFloor`: the plain server that parses each body, and its rate over the baseline's. */
   readonly jsonFloor?: LoadFigures & { readonly ratio: number };
+  /**
+   * With `jsonFloor`: kubeiam's own HTTP server (src/server/http1, ADR 0008) answering the fixed body
+   * after `JSON.parse`ing each request, its rate over the baseline's, and the endpoint's rate over
+   * its own: what the route's work costs on kubeiam's HTTP layer.
+   */
+  readonly layerFloor?: LoadFigures & { readonly ratio: number; readonly endpointRatio: number };
   /**
    * The endpoint's rate over the baseline's in each pair of adjacent rounds: on a machine whose speed
    * drifts, their spread shows how far one figure can be trusted.
@@ -241,6 +248,33 @@ export async function startBaselineServer(
 }
 
 /**
+ * kubeiam's own HTTP/1.1 server on 127.0.0.1 (same certificate and key) that `JSON.parse`s each
+ * request body and answers `body`: the endpoint minus its route's work.
+ */
+export async function startLayerServer(cert: string, key: string, body: Buffer): Promise<{ server: Http1Server; url: string }> {
+  let parsed = 0;
+  const server = new Http1Server({
+    cert,
+    key,
+    bodyLimit: () => 1 << 20,
+    handle: (req, res) => {
+      parsed += Object.keys(JSON.parse(req.body.toString("utf8")) as object).length;
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+    },
+  });
+  server.tls.on("close", () => {
+    if (parsed === 0) process.stderr.write("layer floor server parsed nothing\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.tls.once("error", reject);
+    server.tls.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.tls.address() as AddressInfo;
+  return { server, url: `https://127.0.0.1:${port}/` };
+}
+
+/**
  * What the JSON webhook benchmarks share: POSTs of JSON bodies to `path` on a running kubeiam app,
  * trusting its CA, the baseline serving its certificate and key, and the JSON floor beside it.
  */
@@ -290,15 +324,18 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     measure({ url, ca: o.ca, method, headers, bodies, connections, durationSec: d });
   const base = await startBaselineServer(o.cert, o.key, fixed);
   const floor = o.jsonFloor ? await startBaselineServer(o.cert, o.key, fixed, true) : undefined;
+  const layer = o.jsonFloor ? await startLayerServer(o.cert, o.key, fixed) : undefined;
   const targetRuns: LoadFigures[] = [];
   const baselineRuns: LoadFigures[] = [];
   const floorRuns: LoadFigures[] = [];
+  const layerRuns: LoadFigures[] = [];
   let perfText: string | undefined;
   try {
     if (warmupSec > 0) {
       await load(o.url, warmupSec);
       await load(base.url, warmupSec);
       if (floor) await load(floor.url, warmupSec);
+      if (layer) await load(layer.url, warmupSec);
     }
     // Alternate endpoint and baseline in short rounds, so a change in the machine's load (other
     // processes) affects both sides alike.
@@ -307,6 +344,7 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
       targetRuns.push(await load(o.url, slice));
       baselineRuns.push(await load(base.url, slice));
       if (floor) floorRuns.push(await load(floor.url, slice));
+      if (layer) layerRuns.push(await load(layer.url, slice));
     }
     if (process.env.KUBEIAM_BENCH_PROFILE) {
       await profileLoad(process.env.KUBEIAM_BENCH_PROFILE, o.name, () => load(o.url, slice));
@@ -323,11 +361,13 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
       side.server.closeAllConnections();
       await new Promise<void>((resolve) => side.server.close(() => resolve()));
     }
+    await layer?.server.close(0);
   }
   const target = combine(targetRuns, durationSec);
   const baseline = combine(baselineRuns, durationSec);
   const roundRatios = targetRuns.map((t, i) => (baselineRuns[i]!.rps > 0 ? t.rps / baselineRuns[i]!.rps : 0));
   const jsonFloor = floor ? combine(floorRuns, durationSec) : undefined;
+  const layerFloor = layer ? combine(layerRuns, durationSec) : undefined;
   return {
     name: o.name,
     ...target,
@@ -345,6 +385,15 @@ export async function runWithBaseline(o: BaselineOptions): Promise<BaselineResul
     ...(perfText ? { perf: perfText } : {}),
     ...(jsonFloor
       ? { jsonFloor: { ...jsonFloor, ratio: baseline.rps > 0 ? jsonFloor.rps / baseline.rps : 0 } }
+      : {}),
+    ...(layerFloor
+      ? {
+          layerFloor: {
+            ...layerFloor,
+            ratio: baseline.rps > 0 ? layerFloor.rps / baseline.rps : 0,
+            endpointRatio: layerFloor.rps > 0 ? target.rps / layerFloor.rps : 0,
+          },
+        }
       : {}),
   };
 }
@@ -403,6 +452,11 @@ export function formatBaseline(r: BaselineResult): string {
     ...(r.jsonFloor
       ? [
           `  floor:    a plain node:https server that only JSON.parses each body: ${r.jsonFloor.rps.toFixed(0)} req/s = ${(r.jsonFloor.ratio * 100).toFixed(1)}% of baseline  p50 ${r.jsonFloor.p50} ms  p99 ${r.jsonFloor.p99} ms`,
+        ]
+      : []),
+    ...(r.layerFloor
+      ? [
+          `  layer:    kubeiam's HTTP server (ADR 0008) that only JSON.parses each body: ${r.layerFloor.rps.toFixed(0)} req/s = ${(r.layerFloor.ratio * 100).toFixed(1)}% of baseline; the endpoint is ${(r.layerFloor.endpointRatio * 100).toFixed(1)}% of it`,
         ]
       : []),
     ...(r.perf ? [r.perf] : []),

@@ -1,9 +1,9 @@
 /**
  * Structured JSON logs, one line per event, secrets redacted (tokens, keys, Authorization headers).
  *
- * The default sink is stderr through `batchedWriter`: lines logged in one turn of the event loop
- * leave in one write (a synchronous pipe write per line cost more than the webhook decision it
- * logged; bench/sar.bench.ts). Pending lines are written at the latest when the process exits.
+ * The default sink is stderr through `batchedWriter`: lines leave in one write per 20 ms (a
+ * synchronous pipe write per line cost more than the webhook decision it logged; bench/sar.bench.ts).
+ * Pending lines are written at the latest when the process exits.
  */
 import { redact } from "./redact.js";
 import { isoTime } from "./iso-time.js";
@@ -21,8 +21,10 @@ export interface Logger {
   preRedacted(level: LogLevel, msg: string, fields: Record<string, unknown>): void;
 }
 
-/** Buffered bytes after which a batch is written at once instead of at the end of the turn. */
+/** Buffered bytes after which a batch is written at once. */
 const MAX_BATCH = 64 * 1024;
+/** The longest a line waits for others to join its batch. */
+export const MAX_BATCH_DELAY_MS = 20;
 
 export interface BatchedWriter {
   write(line: string): void;
@@ -31,14 +33,21 @@ export interface BatchedWriter {
 }
 
 /**
- * Collects lines and hands them to `sink` as one string per event-loop turn (or per 64 KiB), and
- * on process exit, so nothing logged before a normal exit or process.exit() is lost.
+ * Collects lines and hands them to `sink` as one string per 20 ms (or per 64 KiB), and on process
+ * exit, so nothing logged before a normal exit or process.exit() is lost. Every write to a log pipe
+ * wakes its reader (a container runtime, or a terminal), on another CPU: at info, a webhook that
+ * wrote once per event-loop turn spent more on those wake-ups than on its decisions
+ * (bench/sar.bench.ts with KUBEIAM_BENCH_PERF); 20 ms of delay lets a loaded server write a few
+ * dozen times a second.
  */
 export function batchedWriter(sink: (chunk: string) => void): BatchedWriter {
   let pending = "";
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    scheduled = false;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     if (pending === "") return;
     const chunk = pending;
     pending = "";
@@ -49,9 +58,9 @@ export function batchedWriter(sink: (chunk: string) => void): BatchedWriter {
     write(line) {
       pending += line;
       if (pending.length >= MAX_BATCH) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush).unref();
+      else if (timer === undefined) {
+        timer = setTimeout(flush, MAX_BATCH_DELAY_MS);
+        timer.unref();
       }
     },
     flush,

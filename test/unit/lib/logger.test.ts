@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { batchedWriter, createLogger } from "../../../src/lib/logger.js";
+import { batchedWriter, createLogger, MAX_BATCH_DELAY_MS } from "../../../src/lib/logger.js";
 
 const at = Date.UTC(2026, 10, 23, 12, 34, 56, 789);
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
@@ -62,20 +62,21 @@ test("fields are redacted unless the caller says it already did", () => {
   assert.equal(lines[1], '{"time":"2026-11-23T12:34:56.789Z","level":"info","msg":"decision","decision":{"summary":"already clean"}}\n');
 });
 
-test("batchedWriter: the lines of one turn leave in one chunk, at once past 64 KiB, and on flush", async () => {
+test("batchedWriter: lines leave together within 20 ms, at once past 64 KiB, and on flush", async () => {
   const chunks: string[] = [];
   const w = batchedWriter((c) => chunks.push(c));
   w.write("a\n");
-  w.write("b\n");
-  assert.deepEqual(chunks, [], "nothing is written within the turn");
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(chunks, ["a\nb\n"]);
+  w.write("b\n");
+  assert.deepEqual(chunks, [], "nothing is written before the delay");
+  await new Promise((r) => setTimeout(r, MAX_BATCH_DELAY_MS + 30));
+  assert.deepEqual(chunks, ["a\nb\n"], "both lines in one write");
   const big = "x".repeat(64 * 1024);
   w.write(big);
   assert.deepEqual(chunks, ["a\nb\n", big], "a batch of 64 KiB leaves at once");
   w.write("c\n");
   w.flush();
   assert.deepEqual(chunks.slice(2), ["c\n"]);
-  await new Promise((r) => setImmediate(r));
-  assert.equal(chunks.length, 3, "a flushed batch is not written twice");
+  await new Promise((r) => setTimeout(r, MAX_BATCH_DELAY_MS + 30));
+  assert.equal(chunks.length, 3, "a flushed batch is not written twice, and its timer is gone");
 });

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { redact, redactRecord, redactString, safeEqual } from "../../../src/lib/redact.js";
-import { batchedWriter, createLogger } from "../../../src/lib/logger.js";
+import { createLogger } from "../../../src/lib/logger.js";
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
 
@@ -89,27 +89,28 @@ test("redactRecord gives exactly what redact gives for decision records, and lea
       details: { secretAccessKey: "zzz", note: `see ${jwt}` },
     },
   ];
+  class Box {
+    constructor(readonly v: string) {}
+  }
+  let deep: Record<string, unknown> = { leaf: "x" };
+  for (let i = 0; i < 9; i++) deep = { d: deep };
+  const edge: Record<string, unknown>[] = [
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "clean", reasons: [{ check: "c", ok: true, message: "m", source: "s", expected: { a: [1, "x"] } }] },
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "a Date", reasons: [], when: new Date(0) },
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "a class", reasons: [{ check: "c", ok: true, message: "m", actual: new Box("v") }] },
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "null secret", reasons: [], token: null, keyCount: 3 },
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "too deep", reasons: [{ check: "c", ok: true, message: "m", expected: deep }] },
+    { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "BEARER shout", reasons: ["loose", 3] },
+  ];
+  for (const r of edge) assert.deepEqual(redactRecord(r as (typeof records)[0]), redact(r), String(r.summary));
+  const clean = edge[0]! as (typeof records)[0];
+  assert.equal(redactRecord(clean), clean, "a record with nothing to redact is its own redacted form");
   for (const r of records) {
     assert.deepEqual(redactRecord(r), redact(r));
     const text = JSON.stringify(redactRecord(r));
     for (const secret of [jwt, "aHR0cHM6Ly9zdHM", "s3cr3t", "zzz", "abc.def", '"abc"'])
       assert.ok(!text.includes(secret), `leaked ${secret}: ${text}`);
   }
-});
-
-test("batchedWriter hands the lines of one turn to the sink as one chunk, in order", async () => {
-  const chunks: string[] = [];
-  const w = batchedWriter((c) => chunks.push(c));
-  w.write("a\n");
-  w.write("b\n");
-  assert.deepEqual(chunks, [], "nothing is written before the turn ends");
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(chunks, ["a\nb\n"]);
-  w.write("c\n");
-  w.flush();
-  assert.deepEqual(chunks, ["a\nb\n", "c\n"]);
-  w.write("x".repeat(70_000));
-  assert.equal(chunks.length, 3, "a batch over 64 KiB is written at once");
 });
 
 test("log lines pending at process.exit() are written, not lost", () => {
