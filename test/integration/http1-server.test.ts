@@ -177,6 +177,23 @@ test("Connection: close and HTTP/1.0 without keep-alive end the connection after
   assert.equal(answers(kept.text)[0]!.headers.connection, "keep-alive");
 });
 
+test("ALPN: http/1.1 is chosen over h2, and a client offering only http/1.0 is served", async (t) => {
+  const { port, ca } = await start(t);
+  for (const [offer, chosen] of [
+    [["h2", "http/1.1"], "http/1.1"],
+    [["http/1.0"], "http/1.0"],
+  ] as const) {
+    const got = await new Promise<string | false>((resolve, reject) => {
+      const s = connect({ port, host: "127.0.0.1", ca, ALPNProtocols: [...offer] }, () => {
+        resolve(s.alpnProtocol);
+        s.destroy();
+      });
+      s.on("error", reject);
+    });
+    assert.equal(got, chosen, offer.join(","));
+  }
+});
+
 test("framing errors are answered with their status and the connection closed", async (t) => {
   const { port, ca } = await start(t, echo, { maxHeaderBytes: 512, limit: 10 });
   const cases: [string, string, string][] = [

@@ -377,7 +377,7 @@ export class Http1Server {
     const keepAliveMs = options.keepAliveTimeoutMs ?? 65_000;
     const requestMs = options.requestTimeoutMs ?? 30_000;
     this.keepAliveLine = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n`;
-    const tlsOptions = { cert: options.cert, key: options.key, ALPNProtocols: ["http/1.1"], noDelay: true, keepAlive: true };
+    const tlsOptions = { cert: options.cert, key: options.key, ALPNProtocols: ["http/1.1", "http/1.0"], noDelay: true, keepAlive: true };
     this.tls = createTlsServer(tlsOptions, (socket) => {
       if (this.closing) {
         socket.destroy();
