@@ -183,7 +183,7 @@ test("ALPN: http/1.1 is chosen over h2, and a client offering only http/1.0 is s
     [["h2", "http/1.1"], "http/1.1"],
     [["http/1.0"], "http/1.0"],
   ] as const) {
-    const got = await new Promise<string | false>((resolve, reject) => {
+    const got = await new Promise<string | false | null>((resolve, reject) => {
       const s = connect({ port, host: "127.0.0.1", ca, ALPNProtocols: [...offer] }, () => {
         resolve(s.alpnProtocol);
         s.destroy();
