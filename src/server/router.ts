@@ -35,10 +35,15 @@ export class Router {
     this.prefixes.sort((a, b) => b.path.length - a.path.length);
   }
 
+  /** The route for a request; HEAD is served by the GET route (the server sends no body for HEAD). */
   match(method: string, path: string): Route | "method-not-allowed" | undefined {
     const r = this.exact.get(`${method} ${path}`);
     if (r) return r;
     for (const p of this.prefixes) if (p.method === method && path.startsWith(p.path)) return p;
+    if (method === "HEAD") {
+      const get = this.match("GET", path);
+      if (typeof get === "object") return get;
+    }
     for (const m of ["GET", "POST", "PUT", "DELETE", "PATCH"]) {
       if (this.exact.has(`${m} ${path}`) || this.prefixes.some((p) => p.method === m && path.startsWith(p.path))) return "method-not-allowed";
     }

@@ -110,6 +110,10 @@ test("health, readiness, metrics, unknown routes and the admin-only decision log
   assert.equal(nf.status, 404);
   assert.equal((nf.json() as { code: string }).code, "NOT_FOUND");
   assert.equal((await s.fetch("/healthz", { method: "POST", body: "" })).status, 405);
+  const head = await s.fetch("/healthz", { method: "HEAD" });
+  assert.equal(head.status, 200, "HEAD is answered by the GET route (load balancers probe with it)");
+  assert.equal(head.headers.get("content-length"), "2");
+  assert.equal(head.text, "");
   assert.equal((await s.fetch("/decisions")).status, 401);
   s.app.decisions.record({ kind: "authn", action: "TokenReview", subject: "alice", allowed: false, summary: "no mapping", reasons: [{ check: "x", ok: false, message: "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln was bad" }] });
   const d = await s.fetch("/decisions", { headers: s.admin });
