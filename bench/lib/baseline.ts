@@ -251,11 +251,12 @@ export async function startBaselineServer(
  * kubeiam's own HTTP/1.1 server on 127.0.0.1 (same certificate and key) that `JSON.parse`s each
  * request body and answers `body`: the endpoint minus its route's work.
  */
-export async function startLayerServer(cert: string, key: string, body: Buffer): Promise<{ server: Http1Server; url: string }> {
+export async function startLayerServer(cert: string, key: string, body: Buffer): Promise<{ server: Http1Server<undefined>; url: string }> {
   let parsed = 0;
   const server = new Http1Server({
     cert,
     key,
+    route: () => undefined,
     bodyLimit: () => 1 << 20,
     handle: (req, res) => {
       parsed += Object.keys(JSON.parse(req.body.toString("utf8")) as object).length;

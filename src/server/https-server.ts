@@ -33,11 +33,9 @@ export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
     key: o.key,
     keepAliveTimeoutMs: 65_000,
     requestTimeoutMs: 30_000,
-    bodyLimit: (method, path) => {
-      const route = o.router.match(method, path);
-      return typeof route === "object" ? (route.bodyLimit ?? DEFAULT_BODY_LIMIT) : DEFAULT_BODY_LIMIT;
-    },
-    handle: (req, res) => void dispatch(o, req, res),
+    route: (method, path) => o.router.match(method, path),
+    bodyLimit: (route) => (typeof route === "object" ? (route.bodyLimit ?? DEFAULT_BODY_LIMIT) : DEFAULT_BODY_LIMIT),
+    handle: (req, res, route) => void dispatch(o, route, req, res),
   });
   const server = http.tls;
   await new Promise<void>((resolve, reject) => {
@@ -64,10 +62,9 @@ export async function listenHttps(o: HttpsOptions): Promise<ListeningServer> {
   };
 }
 
-async function dispatch(o: HttpsOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
+async function dispatch(o: HttpsOptions, route: ReturnType<Router["match"]>, req: HttpRequest, res: HttpResponse): Promise<void> {
   const start = process.hrtime.bigint();
   const { method, path } = req;
-  const route = o.router.match(method, path);
   let routeName = "unmatched";
   try {
     if (route === undefined) {

@@ -39,11 +39,12 @@ async function start(
   t: TestContext,
   handle: Handle = echo,
   opts: { keepAliveTimeoutMs?: number; requestTimeoutMs?: number; maxHeaderBytes?: number; limit?: number } = {},
-): Promise<{ server: Http1Server; port: number; ca: string }> {
+): Promise<{ server: Http1Server<undefined>; port: number; ca: string }> {
   const m = await tls(t);
   const server = new Http1Server({
     cert: m.cert,
     key: m.key,
+    route: () => undefined,
     bodyLimit: () => opts.limit ?? 1024,
     handle,
     ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),

@@ -42,13 +42,15 @@ export interface Http1Response {
   destroy(): void;
 }
 
-export interface Http1Options {
+/** `R`: what a request's method and path resolve to (a route), once, when its head is read. */
+export interface Http1Options<R> {
   readonly cert: string;
   readonly key: string;
-  /** The largest request body accepted for a request (known from its method and path). */
-  bodyLimit(method: string, path: string): number;
+  route(method: string, path: string): R;
+  /** The largest request body accepted for a request to `route`. */
+  bodyLimit(route: R): number;
   /** Handles a complete request. Must answer through `res` (also when it throws). */
-  handle(req: Http1Request, res: Http1Response): void;
+  handle(req: Http1Request, res: Http1Response, route: R): void;
   readonly maxHeaderBytes?: number;
   readonly keepAliveTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
@@ -82,7 +84,7 @@ class Response implements Http1Response {
   private bodyAllowed = true;
   private finished = false;
   constructor(
-    private readonly conn: Connection,
+    private readonly conn: Connection<unknown>,
     private readonly isHead: boolean,
   ) {}
 
@@ -166,11 +168,13 @@ class Response implements Http1Response {
   }
 }
 
-class Connection {
+class Connection<R> {
   buf: Buffer | undefined;
   /** Where to resume looking for the end of the head. */
   private scanned = 0;
   private head: RequestHead | undefined;
+  private path = "";
+  private route: R | undefined;
   private headEnd = 0;
   private limit = 0;
   /** A request has been handed to the handler and not yet answered. */
@@ -187,7 +191,7 @@ class Connection {
 
   constructor(
     readonly socket: TLSSocket,
-    private readonly server: Http1Server,
+    private readonly server: Http1Server<R>,
   ) {
     socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("error", () => socket.destroy());
@@ -271,7 +275,9 @@ class Connection {
       this.minor = head.minor;
       this.keepAlive = head.keepAlive;
       const q = head.target.indexOf("?");
-      this.limit = this.server.options.bodyLimit(head.method, q < 0 ? head.target : head.target.slice(0, q));
+      this.path = q < 0 ? head.target : head.target.slice(0, q);
+      this.route = this.server.options.route(head.method, this.path);
+      this.limit = this.server.options.bodyLimit(this.route);
       if (head.contentLength > this.limit)
         throw new HttpParseError(413, `request body of ${head.contentLength} bytes exceeds the limit of ${this.limit} bytes`);
       if (head.expectContinue && head.minor === 1) this.send("HTTP/1.1 100 Continue\r\n\r\n");
@@ -295,20 +301,19 @@ class Connection {
     this.scanned = 0;
     this.startedAt = this.buf === undefined ? 0 : Date.now();
     this.busy = true;
-    this.dispatch(head, body);
+    this.dispatch(head, this.path, this.route as R, body);
     return true;
   }
 
-  private dispatch(head: RequestHead, body: Buffer): void {
-    const target = head.target;
-    const q = target.indexOf("?");
+  private dispatch(head: RequestHead, path: string, route: R, body: Buffer): void {
     let headers: IncomingHttpHeaders | undefined;
     let distinct: Record<string, string[]> | undefined;
     let query: URLSearchParams | undefined;
-    const rawQuery = q < 0 ? "" : target.slice(q + 1);
+    // The target is the path, then "?" and the query when there is one.
+    const rawQuery = head.target.slice(path.length + 1);
     const req: Http1Request = {
       method: head.method,
-      path: q < 0 ? target : target.slice(0, q),
+      path,
       rawQuery,
       get query() {
         return (query ??= new URLSearchParams(rawQuery));
@@ -323,7 +328,7 @@ class Connection {
       onClose: (f) => this.onClose(f),
     };
     const res = new Response(this, head.method === "HEAD");
-    this.server.options.handle(req, res);
+    this.server.options.handle(req, res, route);
   }
 
   /** The answer to the request in progress has been written. */
@@ -364,15 +369,15 @@ class Connection {
   }
 }
 
-export class Http1Server {
-  readonly connections = new Set<Connection>();
+export class Http1Server<R> {
+  readonly connections = new Set<Connection<R>>();
   readonly tls: Server;
   readonly maxHeaderBytes: number;
   readonly keepAliveLine: string;
   private readonly timer: NodeJS.Timeout;
   private closing = false;
 
-  constructor(readonly options: Http1Options) {
+  constructor(readonly options: Http1Options<R>) {
     this.maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
     const keepAliveMs = options.keepAliveTimeoutMs ?? 65_000;
     const requestMs = options.requestTimeoutMs ?? 30_000;
