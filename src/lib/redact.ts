@@ -30,8 +30,6 @@ export function redact(value: unknown, depth = 0): unknown {
  * Runs for every webhook decision.
  */
 export function redactRecord<T extends { readonly reasons: readonly object[] }>(rec: T): T {
-  // Nearly every record has nothing to redact: then it is its own redacted form, without copies.
-  if (recordIsClean(rec)) return rec;
   const out: Record<string, unknown> = {};
   for (const k in rec) {
     const v: unknown = rec[k];
@@ -40,57 +38,6 @@ export function redactRecord<T extends { readonly reasons: readonly object[] }>(
     else out[k] = SECRET_KEY.test(k) && typeof v === "object" ? "[REDACTED]" : redact(v, 1);
   }
   return out as T;
-}
-
-/** Whether redactRecord(rec) would equal `rec` (so `rec` can stand for it). */
-function recordIsClean(rec: object): boolean {
-  if (!isPlain(rec)) return false;
-  for (const k in rec) {
-    const v: unknown = (rec as Record<string, unknown>)[k];
-    if (k === "reasons") {
-      if (!Array.isArray(v)) return isClean(v, 1);
-      for (const r of v as unknown[]) {
-        if (r === null || typeof r !== "object") {
-          if (!isClean(r, 2)) return false;
-          continue;
-        }
-        if (!isPlain(r)) return false;
-        for (const rk in r) {
-          const rv: unknown = (r as Record<string, unknown>)[rk];
-          if (rk === "ok") continue;
-          if (rk === "check" || rk === "message" || rk === "source") {
-            if (!isClean(rv, 3)) return false;
-          } else if (secretValue(rk, rv) || !isClean(rv, 3)) return false;
-        }
-      }
-    } else if (secretValue(k, v) || !isClean(v, 1)) return false;
-  }
-  return true;
-}
-
-/** A field redact() replaces with "[REDACTED]" whatever it holds. */
-const secretValue = (k: string, v: unknown): boolean => (typeof v === "string" || typeof v === "object") && SECRET_KEY.test(k);
-
-const isPlain = (o: object): boolean => {
-  const p: unknown = Object.getPrototypeOf(o);
-  return p === Object.prototype || p === null;
-};
-
-/** Whether redact(value, depth) would equal `value`: no secret in a string, no secret-looking field, nothing redact() turns into something else. */
-function isClean(value: unknown, depth: number): boolean {
-  if (depth > 8) return false;
-  if (typeof value === "string") return !MAYBE_SECRET.test(value);
-  if (value === null || typeof value !== "object") return true;
-  if (Array.isArray(value)) {
-    for (const v of value as unknown[]) if (!isClean(v, depth + 1)) return false;
-    return true;
-  }
-  if (!isPlain(value)) return false;
-  for (const k in value) {
-    const v: unknown = (value as Record<string, unknown>)[k];
-    if (secretValue(k, v) || !isClean(v, depth + 1)) return false;
-  }
-  return true;
 }
 
 function redactReasons(reasons: unknown): unknown {

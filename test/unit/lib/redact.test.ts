@@ -103,8 +103,6 @@ test("redactRecord gives exactly what redact gives for decision records, and lea
     { time: "t", kind: "authz", action: "SAR", allowed: true, summary: "BEARER shout", reasons: ["loose", 3] },
   ];
   for (const r of edge) assert.deepEqual(redactRecord(r as (typeof records)[0]), redact(r), String(r.summary));
-  const clean = edge[0]! as (typeof records)[0];
-  assert.equal(redactRecord(clean), clean, "a record with nothing to redact is its own redacted form");
   for (const r of records) {
     assert.deepEqual(redactRecord(r), redact(r));
     const text = JSON.stringify(redactRecord(r));
