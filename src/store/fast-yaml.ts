@@ -71,6 +71,13 @@ const FLOW_PLAIN_END = /[,[\]{}]|:(?=[ ,[\]{}]|$)| #/g;
 const ESCAPES: Record<string, string> = { "0": "\0", a: "\x07", b: "\b", t: "\t", n: "\n", v: "\v", f: "\f", r: "\r", e: "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", N: "\u0085", _: "\u00a0", L: "\u2028", P: "\u2029" };
 const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
 
+/**
+ * Trims YAML's white space only (spaces and tabs): String#trim also removes Unicode spaces such as
+ * U+2000 or U+3000, which are content to YAML (a value of "\u2000" is that string, not null).
+ */
+const trimWhiteStart = (s: string): string => s.replace(/^[ \t]+/, "");
+const trimWhiteEnd = (s: string): string => s.replace(/[ \t]+$/, "");
+
 const indentOf = (line: string): number => {
   let n = 0;
   while (line.charCodeAt(n) === 32) n++;
@@ -193,7 +200,7 @@ class SubsetParser {
    * whose parent sits at column `parent`. Moves past the lines it uses.
    */
   private value(text: string, parent: number, mappingValue: boolean): unknown {
-    const t = text.trimStart();
+    const t = trimWhiteStart(text);
     if (t === "" || t.startsWith("#")) {
       // the value is on the following lines, or null
       this.i++;
@@ -217,7 +224,7 @@ class SubsetParser {
     else if (c === 34 || c === 39) [v, end] = this.quoted(t, 0); // " '
     else {
       const hash = t.indexOf(" #");
-      const plain = (hash < 0 ? t : t.slice(0, hash)).trimEnd();
+      const plain = trimWhiteEnd(hash < 0 ? t : t.slice(0, hash));
       this.checkPlain(plain, false);
       if (plain.includes(": ") || plain.endsWith(":")) decline(); // a mapping where a scalar was expected
       v = resolvePlain(plain);
@@ -367,7 +374,7 @@ class SubsetParser {
     FLOW_PLAIN_END.lastIndex = start;
     const m = FLOW_PLAIN_END.exec(s);
     if (!m || m[0] === " #") decline();
-    const plain = s.slice(start, m.index).trimEnd();
+    const plain = trimWhiteEnd(s.slice(start, m.index));
     this.checkPlain(plain, true);
     return [plain, start + plain.length];
   }

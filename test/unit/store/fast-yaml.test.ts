@@ -108,6 +108,11 @@ test("strings: quoting, escapes, block scalars and folding agree with yaml", () 
     "null: a\n",
     ": a\n",
     "a: [b, ~: c]\n",
+    // Unicode spaces are content to YAML, not white space (String#trim would drop them)
+    "a: \u2000\n",
+    "a: x\u3000\n",
+    "a: [\u2002, b\u2009]\n",
+    "a:\n  - - \u2003\n",
   ];
   for (const text of texts) agrees(text);
   assert.equal(fastLoadAll("a: 1\na: 2\n"), undefined, "duplicate keys go to yaml, which reports them");
