@@ -5,9 +5,9 @@
  * index), answered with 50 connections by autocannon, against the plain node:https baseline with the
  * same certificate and key and a fixed body of the same size, in the same invocation.
  *
- * Runs twice: with the logger at info (every decision is also one JSON log line, written to a pipe
- * as a container's stderr would be) and at warn (the decision ring and its redaction
- * still run, no log line). Also reports the route's in-process cost per request, split into its parts.
+ * Runs twice: with the logger at info, the default (every no-opinion decision is also one JSON log
+ * line, written to a pipe as a container's stderr would be; allowed ones log at debug) and at warn
+ * (the decision ring and its redaction still run, no log line). Also reports the route's in-process cost per request, split into its parts.
  * Target: the endpoint at ≥ 60% of the baseline's rate.
  *
  *   node --import tsx bench/sar.bench.ts [--duration 4] [--connections 50] [--json]

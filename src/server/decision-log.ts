@@ -1,7 +1,8 @@
 /**
  * The decision log every capability records to: a bounded in-memory ring plus one JSON log line per
- * decision (at log level info). Records carry subjects and reasons, never a credential; everything
- * that leaves (log lines, followers, `recent()`) has passed through redactRecord().
+ * decision (logLevelOf: at info, except allowed SubjectAccessReviews at debug). Records carry
+ * subjects and reasons, never a credential; everything that leaves (log lines, followers,
+ * `recent()`) has passed through redactRecord().
  *
  * Redaction is done when a record leaves, not when it is recorded: a loaded webhook at log level
  * warn records thousands of decisions a second that nobody reads, and redacting each cost as much
@@ -53,10 +54,11 @@ export class DecisionLog implements DecisionSink {
     this.next = (this.next + 1) % this.size;
     this.total++;
     this.onRecord?.(rec.kind, rec.allowed);
-    const logger = this.logger?.enabled("info") === true ? this.logger : undefined;
+    const level = logLevelOf(rec);
+    const logger = this.logger?.enabled(level) === true ? this.logger : undefined;
     if (!logger && this.followers.size === 0) return;
     const full = redactedOf(slot);
-    logger?.preRedacted("info", "decision", { decision: full });
+    logger?.preRedacted(level, "decision", { decision: full });
     for (const f of this.followers) f(full);
   }
 
@@ -84,6 +86,19 @@ export class DecisionLog implements DecisionSink {
     this.followers.add(f);
     return () => this.followers.delete(f);
   }
+}
+
+/**
+ * The level of a decision's log line: info, except an allowed SubjectAccessReview, at debug.
+ * kube-apiserver asks the authorization webhook about every request its cache does not answer, so
+ * allowed reviews are the bulk of a webhook's decisions (thousands a second on a busy cluster): at
+ * info their lines cost more than the decisions (bench/sar.bench.ts) and bury what an operator looks
+ * for. kube-apiserver's audit log already records allowed requests, and the ring, `GET /decisions`
+ * and `kubeiam decisions --follow` still show every review. A no-opinion review (which becomes a 403
+ * unless another authorizer allows it) and every other kind of decision stay at info.
+ */
+export function logLevelOf(rec: { readonly kind: DecisionKind; readonly allowed: boolean }): "info" | "debug" {
+  return rec.kind === "authz" && rec.allowed ? "debug" : "info";
 }
 
 function redactedOf(s: Slot): DecisionRecord {

@@ -251,19 +251,4 @@ export class AwsService {
       ]);
     }
   }
-
-  /**
-   * Answers a presigned GetCallerIdentity URL in-process, verifying the signature against the URL's
-   * own host (as if AWS STS had received it) and the signed `x-k8s-aws-id` header.
-   */
-  callerFromPresignedUrl(url: URL, clusterId: string): CallerResult {
-    const req: IncomingSignedRequest = {
-      method: "GET",
-      path: url.pathname,
-      rawQuery: url.search.replace(/^\?/, ""),
-      headers: { host: url.host, "x-k8s-aws-id": clusterId },
-      body: "",
-    };
-    return this.authenticate(req, this.d.now(), { service: "sts" });
-  }
 }

@@ -126,12 +126,12 @@ test("reasons given as a function are built only when the record leaves, once", 
   log.recent();
   assert.equal(calls, 1);
   const lines: string[] = [];
-  const info = new DecisionLog(
+  const debug = new DecisionLog(
     10,
     clock,
-    createLogger("info", (l) => lines.push(l)),
+    createLogger("debug", (l) => lines.push(l)),
   );
-  info.record({
+  debug.record({
     kind: "authz",
     action: "SubjectAccessReview",
     allowed: true,
@@ -141,4 +141,27 @@ test("reasons given as a function are built only when the record leaves, once", 
   assert.deepEqual((JSON.parse(lines[0]!) as { decision: DecisionRecord }).decision.reasons, [
     { check: "x", ok: true, message: "m" },
   ]);
+});
+
+test("an allowed SubjectAccessReview logs at debug; a no-opinion one and every other decision at info", () => {
+  const rec = (kind: DecisionRecord["kind"], allowed: boolean) =>
+    ({ kind, action: kind === "authz" ? "SubjectAccessReview" : "X", allowed, summary: `${kind} ${String(allowed)}`, reasons: [] }) as const;
+  const logged = (level: "info" | "debug"): { level: string; summary: string }[] => {
+    const lines: string[] = [];
+    const log = new DecisionLog(10, clock, createLogger(level, (l) => lines.push(l)));
+    for (const kind of ["authz", "authn", "sts", "admission"] as const) {
+      log.record(rec(kind, true));
+      log.record(rec(kind, false));
+    }
+    assert.equal(log.recent().length, 8, "the ring keeps every decision at any level");
+    return lines.map((l) => JSON.parse(l) as { level: string; decision: DecisionRecord }).map((l) => ({ level: l.level, summary: l.decision.summary }));
+  };
+  assert.deepEqual(
+    logged("info").map((l) => l.summary),
+    ["authz false", "authn true", "authn false", "sts true", "sts false", "admission true", "admission false"],
+  );
+  const atDebug = logged("debug");
+  assert.equal(atDebug.length, 8);
+  assert.deepEqual(atDebug[0], { level: "debug", summary: "authz true" });
+  assert.deepEqual(atDebug[1], { level: "info", summary: "authz false" });
 });
