@@ -148,18 +148,22 @@ class NoOpinionResult implements AuthorizeResult {
   }
   get reasons(): Reason[] {
     if (!this.#reasons) {
-      const n = this.examined;
-      this.#reasons = [
-        {
-          check: "rbac.no-match",
-          ok: false,
-          message: `no RBAC rule allows ${describeRequest(this.attrs)} for user ${describeUser(this.attrs.user)}; ${n} applicable binding${n === 1 ? "" : "s"} examined`,
-          actual: requestSummary(this.attrs),
-        },
-        ...this.errors.map((e) => ({ check: "rbac.role-ref", ok: false, message: e })),
-      ];
+      const [first, ...errors] = this.brief();
+      this.#reasons = [{ ...first, actual: requestSummary(this.attrs) }, ...errors];
     }
     return this.#reasons;
+  }
+  /** The reasons without the structured request (what a log line keeps). */
+  brief(): [Reason, ...Reason[]] {
+    const n = this.examined;
+    return [
+      {
+        check: "rbac.no-match",
+        ok: false,
+        message: `no RBAC rule allows ${describeRequest(this.attrs)} for user ${describeUser(this.attrs.user)}; ${n} applicable binding${n === 1 ? "" : "s"} examined`,
+      },
+      ...this.errors.map((e) => ({ check: "rbac.role-ref", ok: false, message: e })),
+    ];
   }
   toJSON(): object {
     return { decision: this.decision, reason: this.reason, reasons: this.reasons, errors: this.errors };
@@ -326,10 +330,10 @@ export function authorize(index: RbacIndex, attrs: Attributes): AuthorizeResult 
 
 /**
  * The reasons without their structured `expected`/`actual` (the rule and request as values), as the
- * decision log keeps them for a webhook review: an allowed review's are built without those.
+ * decision log keeps them for a webhook review: RBAC's own results build them without those.
  */
 export function briefReasons(r: AuthorizeResult): readonly Reason[] {
-  if (r instanceof AllowedResult) return r.brief();
+  if (r instanceof AllowedResult || r instanceof NoOpinionResult) return r.brief();
   return r.reasons.map((x) => (x.source !== undefined ? { check: x.check, ok: x.ok, message: x.message, source: x.source } : { check: x.check, ok: x.ok, message: x.message }));
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authorize, toDecision } from "../../../src/rbac/authorize.js";
+import { authorize, briefReasons, toDecision } from "../../../src/rbac/authorize.js";
 import { createNaiveAuthorizer } from "../../../src/rbac/naive-authorizer.js";
 import { RbacIndex } from "../../../src/rbac/rbac-index.js";
 import type { KubeObject } from "../../../src/store/types.js";
@@ -126,4 +126,23 @@ describe("authorize result details", () => {
       /no RBAC rule allows get pods in namespace "n" for user "u"; 1 applicable binding examined/,
     );
   });
+});
+
+test("briefReasons are the reasons without their structured expected/actual, for every fixture request", () => {
+  let checked = 0;
+  for (const c of cases) {
+    const idx = RbacIndex.from(c.objects);
+    for (const row of [...(c.allow ?? []), ...(c.noOpinion ?? [])]) {
+      const r = authorize(idx, attrsOf(row));
+      const full = r.reasons.map((x) => {
+        const rest: Record<string, unknown> = { ...x };
+        delete rest.expected;
+        delete rest.actual;
+        return rest;
+      });
+      assert.deepEqual(briefReasons(r), full, `${c.name}: ${label(row)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `checked ${checked} requests`);
 });
